@@ -1,0 +1,1 @@
+"""Shared bottom layer: the versioned article record, URL identity and typed settings."""

@@ -1,0 +1,194 @@
+"""Typed, validated settings for every newsmon component.
+
+Resolution order (later wins): model defaults -> YAML file -> environment variables.
+The YAML file is ``--config PATH``, else ``$NEWSMON_CONFIG``, else ``config/newsmon.yaml``.
+Environment overrides use ``NEWSMON_<SECTION>__<FIELD>``, e.g. ``NEWSMON_ELASTICSEARCH__PASSWORD``
+(secrets belong there, never in YAML); secret values are ``SecretStr`` and are never logged.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+__all__ = [
+    "ElasticsearchSettings",
+    "KafkaSettings",
+    "PipelineSettings",
+    "ServicesSettings",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "newsmon.yaml"
+ENV_PREFIX = "NEWSMON_"
+
+
+class SettingsError(ValueError):
+    """A settings file or environment override is invalid; the message names file and field."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class KafkaSettings(_Section):
+    """Where connectors publish and the pipeline reads (used by both, and by the local broker)."""
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    articles_topic: str = "newsmon.articles.v1"
+    dead_letter_topic: str = "newsmon.articles.dlq.v1"
+    consumer_group: str = "newsmon-pipeline"
+    partitions: int = Field(default=3, ge=1, le=1000)
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Connection keyword arguments shared by kafka-python producers, consumers and admins."""
+        kwargs: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers.split(","),
+            "security_protocol": self.security_protocol,
+        }
+        if self.sasl_mechanism:
+            kwargs["sasl_mechanism"] = self.sasl_mechanism
+            kwargs["sasl_plain_username"] = self.sasl_username
+            kwargs["sasl_plain_password"] = (
+                self.sasl_password.get_secret_value() if self.sasl_password else None
+            )
+        return kwargs
+
+
+class ElasticsearchSettings(_Section):
+    """The Elasticsearch cluster the pipeline indexes into and alerts/search read from."""
+
+    url: str = "http://127.0.0.1:9201"
+    index: str = "newsmon-articles"
+    username: str | None = None
+    password: SecretStr | None = None
+    api_key: SecretStr | None = None
+    verify_certs: bool = True
+    bulk_size: int = Field(default=500, ge=1, le=10_000)
+    max_retries: int = Field(default=5, ge=0, le=20)
+    request_timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("index")
+    @classmethod
+    def _index_name(cls, value: str) -> str:
+        if value != value.lower() or any(c in value for c in ' "*\\<|,>/?'):
+            raise ValueError("index names must be lower-case without spaces or \\/*?\"<>|,")
+        return value
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``elasticsearch.Elasticsearch``."""
+        kwargs: dict[str, Any] = {
+            "hosts": [self.url],
+            "request_timeout": self.request_timeout_s,
+            "verify_certs": self.verify_certs,
+        }
+        if self.api_key:
+            kwargs["api_key"] = self.api_key.get_secret_value()
+        elif self.username:
+            secret = self.password.get_secret_value() if self.password else ""
+            kwargs["basic_auth"] = (self.username, secret)
+        return kwargs
+
+
+class ServicesSettings(_Section):
+    """Local services started by ``newsmon services up`` (development, demo and tests)."""
+
+    state_dir: Path = PROJECT_ROOT / ".state"
+    cache_dir: Path = Path(os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))) / "newsmon"
+    kafka_version: str = "4.1.1"
+    elasticsearch_version: str = "8.19.4"
+    beam_version: str = "2.73.0"
+    kafka_port: int = Field(default=9092, ge=1024, le=65535)
+    kafka_controller_port: int = Field(default=9093, ge=1024, le=65535)
+    elasticsearch_port: int = Field(default=9201, ge=1024, le=65535)
+    elasticsearch_transport_port: int = Field(default=9301, ge=1024, le=65535)
+    kafka_heap: str = "512m"
+    elasticsearch_heap: str = "768m"
+    java_home: Path | None = None
+    maven_repository: str = "https://repo.maven.apache.org/maven2"
+    start_timeout_s: float = Field(default=180.0, gt=0)
+
+
+class PipelineSettings(_Section):
+    """How the Beam pipeline runs: runner choice and its options."""
+
+    runner: Literal["prism", "flink", "dataflow", "direct"] = "prism"
+    prism_location: Path | None = None
+    flink_master: str | None = None
+    extra_pipeline_args: list[str] = Field(default_factory=list)
+    poll_timeout_ms: int = Field(default=500, ge=10, le=60_000)
+    max_records_per_poll: int = Field(default=500, ge=1, le=100_000)
+
+
+class Settings(_Section):
+    """All newsmon settings; build it with ``load_settings``."""
+
+    kafka: KafkaSettings = KafkaSettings()
+    elasticsearch: ElasticsearchSettings = ElasticsearchSettings()
+    services: ServicesSettings = ServicesSettings()
+    pipeline: PipelineSettings = PipelineSettings()
+
+    def redacted(self) -> dict[str, Any]:
+        """Settings as a dict with secrets masked: safe to log or print."""
+        return self.model_dump(mode="json")
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, dict[str, str]]:
+    sections = set(Settings.model_fields)
+    overrides: dict[str, dict[str, str]] = {}
+    for key, value in environ.items():
+        if not key.startswith(ENV_PREFIX) or "__" not in key:
+            continue
+        section, _, field = key[len(ENV_PREFIX) :].lower().partition("__")
+        if section in sections and field:
+            overrides.setdefault(section, {})[field] = value
+    return overrides
+
+
+def _describe(exc: ValidationError, origin: str) -> str:
+    lines = [f"invalid settings in {origin}:"]
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  {where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def load_settings(path: Path | str | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Load settings from YAML (optional) and environment overrides; raise ``SettingsError``."""
+    env = dict(os.environ if environ is None else environ)
+    chosen = Path(path) if path else Path(env["NEWSMON_CONFIG"]) if env.get("NEWSMON_CONFIG") else None
+    data: dict[str, Any] = {}
+    origin = "defaults"
+    file = chosen or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+    if file is not None:
+        if not file.exists():
+            raise SettingsError(f"settings file not found: {file}")
+        origin = str(file)
+        try:
+            loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise SettingsError(f"{file}: not valid YAML: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise SettingsError(f"{file}: expected a mapping at the top level")
+        data = loaded
+    for section, fields in _env_overrides(env).items():
+        current = data.get(section) or {}
+        if not isinstance(current, dict):
+            raise SettingsError(f"{origin}: section {section!r} must be a mapping")
+        data[section] = {**current, **fields}
+        origin = f"{origin} + environment (NEWSMON_{section.upper()}__*)"
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc, origin)) from exc
