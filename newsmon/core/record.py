@@ -51,7 +51,7 @@ class ArticleRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     id: str = Field(pattern=r"^[0-9a-f]{32}$")
     url: str = Field(min_length=1, max_length=4096)
     title: str = Field(default="", max_length=5000)

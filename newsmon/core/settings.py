@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 __all__ = [
+    "ConnectorsSettings",
     "ElasticsearchSettings",
     "KafkaSettings",
     "PipelineSettings",
@@ -46,6 +47,7 @@ class KafkaSettings(_Section):
     dead_letter_topic: str = "newsmon.articles.dlq.v1"
     consumer_group: str = "newsmon-pipeline"
     partitions: int = Field(default=3, ge=1, le=1000)
+    replication_factor: int = Field(default=1, ge=1, le=10)
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
@@ -78,12 +80,14 @@ class ElasticsearchSettings(_Section):
     bulk_size: int = Field(default=500, ge=1, le=10_000)
     max_retries: int = Field(default=5, ge=0, le=20)
     request_timeout_s: float = Field(default=30.0, gt=0)
+    number_of_shards: int = Field(default=1, ge=1, le=1024)
+    number_of_replicas: int = Field(default=0, ge=0, le=10)
 
     @field_validator("index")
     @classmethod
     def _index_name(cls, value: str) -> str:
         if value != value.lower() or any(c in value for c in ' "*\\<|,>/?'):
-            raise ValueError("index names must be lower-case without spaces or \\/*?\"<>|,")
+            raise ValueError('index names must be lower-case without spaces or \\/*?"<>|,')
         return value
 
     def client_kwargs(self) -> dict[str, Any]:
@@ -131,6 +135,34 @@ class PipelineSettings(_Section):
     max_records_per_poll: int = Field(default=500, ge=1, le=100_000)
 
 
+class ConnectorsSettings(_Section):
+    """Feed connectors (``connectors/``): politeness, limits, state and Kafka producer tuning."""
+
+    state_dir: Path | None = None  # default: services.state_dir / "connectors"
+    user_agent: str = "newsmon/0.1 (news feed monitor; python-httpx)"  # add a contact URL in production
+    allow_private_networks: bool = False
+    max_concurrency: int = Field(default=64, ge=1, le=2000)
+    per_host_concurrency: int = Field(default=2, ge=1, le=64)
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    read_timeout_s: float = Field(default=30.0, gt=0)
+    fetch_deadline_s: float = Field(default=120.0, gt=0)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    max_items_per_feed: int = Field(default=200, ge=1, le=10_000)
+    park_after_failures: int = Field(default=10, ge=1, le=1000)
+    park_retry_s: float = Field(default=86_400.0, gt=0)
+    revalidate_every: int = Field(default=12, ge=1, le=10_000)
+    seen_retention_days: float = Field(default=90.0, gt=0)
+    outbox_max: int = Field(default=100_000, ge=100)
+    parse_workers: int = Field(default=0, ge=0, le=64)  # 0: automatic
+    publish_batch: int = Field(default=2000, ge=1, le=100_000)
+    kafka_compression: Literal["gzip", "zstd", "snappy", "lz4"] | None = "gzip"
+    kafka_linger_ms: int = Field(default=50, ge=0, le=10_000)
+    kafka_batch_size: int = Field(default=256 * 1024, ge=1024)
+    kafka_timeout_s: float = Field(default=60.0, gt=0)
+    fulltext_per_feed: int = Field(default=20, ge=0, le=1000)
+
+
 class Settings(_Section):
     """All newsmon settings; build it with ``load_settings``."""
 
@@ -138,6 +170,7 @@ class Settings(_Section):
     elasticsearch: ElasticsearchSettings = ElasticsearchSettings()
     services: ServicesSettings = ServicesSettings()
     pipeline: PipelineSettings = PipelineSettings()
+    connectors: ConnectorsSettings = ConnectorsSettings()
 
     def redacted(self) -> dict[str, Any]:
         """Settings as a dict with secrets masked: safe to log or print."""

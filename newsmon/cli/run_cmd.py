@@ -1,0 +1,155 @@
+"""``newsmon run``: the whole system on one machine, end to end.
+
+Starts local Kafka + Elasticsearch (+ builds Prism), prepares topics and index, starts the
+streaming pipeline, polls the feed list, waits until every newly published article is indexed,
+prints the indexed articles with their tags and entities, and says how to search them.
+With ``--follow`` it keeps polling and streaming until interrupted (continuous monitoring).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from newsmon.cli.common import PROJECT_ROOT, load, progress, table
+from newsmon.core.settings import Settings
+
+__all__ = ["register"]
+
+DEMO_FEEDS = PROJECT_ROOT / "config" / "feeds.demo.yaml"
+REAL_FEEDS = PROJECT_ROOT / "config" / "feeds.yaml"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("run", help="run everything locally: services, pipeline, connectors")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--feeds", type=Path, help=f"feed list YAML (default: {DEMO_FEEDS.relative_to(PROJECT_ROOT)})"
+    )
+    group.add_argument(
+        "--real-feeds", action="store_true", help=f"use {REAL_FEEDS.relative_to(PROJECT_ROOT)}"
+    )
+    parser.add_argument("--follow", action="store_true", help="keep polling and streaming until Ctrl-C")
+    parser.add_argument("--interval", type=float, default=300.0, help="seconds between polls with --follow")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for indexing")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from newsmon.cli.pipeline_cmd import resolve_prism
+    from newsmon.services import LocalServices
+    from pipeline.init import initialise
+    from pipeline.job import StreamingJob
+
+    settings = load(args)
+    feeds = REAL_FEEDS if args.real_feeds else (args.feeds or DEMO_FEEDS)
+    services = LocalServices(settings.services)
+    progress("starting local Kafka and Elasticsearch (first run downloads them; later runs reuse the cache)")
+    services.up(components=("kafka", "elasticsearch"))
+    settings = _pointed_at(settings, services.kafka_bootstrap, services.elasticsearch_url)
+    progress(f"kafka {services.kafka_bootstrap} and elasticsearch {services.elasticsearch_url} are healthy")
+    initialise(settings)
+    progress(f"preparing the Beam runner ({settings.pipeline.runner})")
+    prism = resolve_prism(settings)
+    job = StreamingJob(settings, prism_binary=prism).start()
+    progress(f"pipeline running: {settings.kafka.articles_topic} -> {settings.elasticsearch.index}")
+    try:
+        while True:
+            feed_ids = _poll_and_wait(settings, feeds, args.timeout, job)
+            if not args.follow:
+                break
+            progress(f"next poll in {args.interval:.0f}s (Ctrl-C to stop)")
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        progress("interrupted")
+        feed_ids = []
+    finally:
+        job.cancel()
+    _print_results(settings, feed_ids)
+    return 0
+
+
+def _pointed_at(settings: Settings, bootstrap: str, es_url: str) -> Settings:
+    return settings.model_copy(
+        update={
+            "kafka": settings.kafka.model_copy(update={"bootstrap_servers": bootstrap}),
+            "elasticsearch": settings.elasticsearch.model_copy(update={"url": es_url}),
+        }
+    )
+
+
+def _poll_and_wait(settings: Settings, feeds: Path, timeout_s: float, job: Any) -> list[str]:
+    from connectors.runner import poll_once
+
+    progress(f"polling feeds from {feeds}")
+
+    def on_feed_done(outcome: Any) -> None:
+        if outcome.ok:
+            progress(f"  feed {outcome.feed_id}: ok, {outcome.new_items} new item(s)")
+        else:
+            progress(f"  feed {outcome.feed_id}: FAILED: {outcome.error}")
+
+    report = poll_once(settings, feeds, on_feed_done=on_feed_done)
+    failed = sum(1 for f in report.feeds if not f.ok)
+    progress(
+        f"published {len(report.published)} new article(s) from {len(report.feeds)} feed(s), {failed} failed"
+    )
+    _wait_indexed(settings, report.published, timeout_s, job)
+    return [f.feed_id for f in report.feeds]
+
+
+def _wait_indexed(settings: Settings, ids: list[str], timeout_s: float, job: Any) -> None:
+    from elasticsearch import Elasticsearch
+
+    if not ids:
+        return
+    deadline = time.monotonic() + timeout_s
+    with Elasticsearch(**settings.elasticsearch.client_kwargs()) as es:
+        last = -1
+        while True:
+            es.indices.refresh(index=settings.elasticsearch.index)
+            found = es.mget(index=settings.elasticsearch.index, ids=ids, source=False)["docs"]
+            done = sum(1 for d in found if d.get("found"))
+            if done != last:
+                progress(f"indexed {done}/{len(ids)}")
+                last = done
+            if done >= len(ids):
+                return
+            if not job.is_running():
+                raise SystemExit(f"newsmon: the pipeline stopped ({job.state}); see the log above")
+            if time.monotonic() > deadline:
+                progress(
+                    f"timed out after {timeout_s:.0f}s with {done}/{len(ids)} indexed; "
+                    "missing ones stay in Kafka and are indexed on the next run"
+                )
+                return
+            time.sleep(1.0)
+
+
+def _print_results(settings: Settings, feed_ids: list[str]) -> None:
+    from elasticsearch import Elasticsearch
+
+    cfg = settings.elasticsearch
+    query: dict[str, Any] = {"terms": {"feed_ids": feed_ids}} if feed_ids else {"match_all": {}}
+    with Elasticsearch(**cfg.client_kwargs()) as es:
+        es.indices.refresh(index=cfg.index)
+        hits = es.search(
+            index=cfg.index, query=query, size=50, sort=[{"relevance": "desc"}, {"published_at": "desc"}]
+        )["hits"]
+    rows = []
+    for hit in hits["hits"]:
+        doc = hit["_source"]
+        entities = ", ".join(e["name"] for e in doc.get("entities", [])[:6])
+        rows.append([doc.get("title", ""), " ".join(doc.get("tags", [])) or "-", entities or "-"])
+    print(f"\n{hits['total']['value']} article(s) from these feeds in {cfg.url}/{cfg.index}:\n")
+    print(table(["title", "tags", "entities"], rows, max_width=70))
+    print(
+        "\nSearch them:\n"
+        f"  curl -s '{cfg.url}/{cfg.index}/_search?q=tags:political_prisoners&pretty'\n"
+        f"  curl -s '{cfg.url}/{cfg.index}/_search?q=tags:belarus%20AND%20entity_names:Viasna&pretty'\n"
+        "  Kibana: point it at the same Elasticsearch and create a data view on "
+        f"'{cfg.index}' (docker compose up kibana does this setup for Docker users)\n"
+        "Stop the local services with: newsmon services down"
+    )

@@ -1,0 +1,68 @@
+"""Start, watch and stop the streaming pipeline from Python (CLI ``run``, demo, e2e tests)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import apache_beam as beam
+
+from newsmon.core.settings import Settings
+from pipeline.app import build_pipeline
+from pipeline.options import pipeline_options
+
+__all__ = ["StreamingJob"]
+
+logger = logging.getLogger(__name__)
+
+# Loggers that report, at cancel time, bundles the runner abandoned on purpose.
+_CANCEL_NOISE = ("apache_beam.runners.worker.sdk_worker", "apache_beam.runners.worker.data_plane")
+
+
+class StreamingJob:
+    """A submitted streaming pipeline; used where a caller must stop it (demo run, tests)."""
+
+    def __init__(
+        self, settings: Settings, prism_binary: Path | None = None, extra_args: list[str] | None = None
+    ):
+        self._settings = settings
+        self._options = pipeline_options(settings, list(extra_args or []), prism_binary)
+        self._result: Any = None
+
+    def start(self) -> StreamingJob:
+        pipeline = beam.Pipeline(options=self._options)
+        build_pipeline(pipeline, self._settings)
+        self._result = pipeline.run()
+        logger.info("pipeline submitted state=%s", self.state)
+        return self
+
+    @property
+    def state(self) -> str:
+        return str(self._result.state) if self._result is not None else "NOT_STARTED"
+
+    def is_running(self) -> bool:
+        return self.state in ("RUNNING", "STARTING", "PipelineState.RUNNING", "PipelineState.STARTING")
+
+    def wait(self, timeout_s: float | None = None) -> str:
+        """Block until the job ends (or ``timeout_s`` passes); return its state."""
+        if self._result is None:
+            raise RuntimeError("job not started")
+        self._result.wait_until_finish(duration=int(timeout_s * 1000) if timeout_s else None)
+        return self.state
+
+    def cancel(self) -> None:
+        if self._result is None:
+            return
+        for name in _CANCEL_NOISE:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        try:
+            self._result.cancel()
+        except Exception as exc:
+            logger.info("cancel: %s", exc)
+
+    def __enter__(self) -> StreamingJob:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()

@@ -1,0 +1,274 @@
+"""Unbounded Kafka read for Beam as a kafka-python splittable DoFn.
+
+Usage::
+
+    messages = (
+        pipeline
+        | "ReadArticles" >> ReadFromKafkaSDF(kafka_settings, topic="newsmon.articles.v1")
+    )
+
+Each Kafka partition is one element; its restriction is the offset range ``[start, +inf)``. The
+DoFn polls, claims each record's offset, emits a :class:`KafkaMessage`, and checkpoints
+(``defer_remainder``) when the partition is idle so the runner can resume it later. ``start`` is the
+consumer group's committed offset, so a restarted pipeline resumes where durable processing stopped
+(offsets are committed downstream by :class:`pipeline.offsets.CommitOffsets`, only after the record
+was indexed or dead-lettered).
+
+Each message carries ``covered_from``: the first offset it accounts for. Consecutive messages of a
+partition tile the offset space without gaps, even across transaction markers or compacted-away
+offsets, which is what lets the committer advance safely.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
+from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
+from apache_beam.metrics import Metrics
+from apache_beam.transforms.core import RestrictionProvider
+from apache_beam.utils.timestamp import Duration, Timestamp
+
+from newsmon.core.settings import KafkaSettings
+
+__all__ = ["KafkaMessage", "KafkaPartition", "ReadFromKafkaSDF", "in_global_window", "list_partitions"]
+
+logger = logging.getLogger(__name__)
+
+_UNBOUNDED_END = sys.maxsize
+_IDLE_RESUME_DELAY = Duration(seconds=1)
+_WATERMARKS = ManualWatermarkEstimator.default_provider()
+
+
+@dataclass(frozen=True)
+class KafkaPartition:
+    """One topic partition to read; the element type of the SDF."""
+
+    topic: str
+    partition: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.topic}/{self.partition}"
+
+
+@dataclass(frozen=True)
+class KafkaMessage:
+    """A record read from Kafka, with enough position data to commit it later."""
+
+    topic: str
+    partition: int
+    offset: int
+    covered_from: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int
+
+    @property
+    def partition_key(self) -> str:
+        return f"{self.topic}/{self.partition}"
+
+
+def in_global_window(value: Any, message: KafkaMessage) -> Any:
+    """Wrap ``value`` for output from ``finish_bundle``: global window, ``message``'s Kafka time."""
+    from apache_beam.transforms.window import GlobalWindow
+    from apache_beam.utils.windowed_value import WindowedValue
+
+    return WindowedValue(value, max(message.timestamp_ms, 0) / 1000.0, [GlobalWindow()])
+
+
+def list_partitions(settings: KafkaSettings, topic: str, timeout_s: float = 30.0) -> list[KafkaPartition]:
+    """Partitions of ``topic`` (which must exist), looked up once at pipeline construction."""
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(**settings.client_kwargs(), enable_auto_commit=False)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            partitions = consumer.partitions_for_topic(topic)
+            if partitions:
+                return [KafkaPartition(topic, p) for p in sorted(partitions)]
+            if time.monotonic() > deadline:
+                raise ValueError(
+                    f"Kafka topic {topic!r} not found on {settings.bootstrap_servers}: "
+                    "create it with `newsmon pipeline init`"
+                )
+            time.sleep(0.5)
+    finally:
+        consumer.close()
+
+
+class _UnboundedOffsetTracker(OffsetRestrictionTracker):  # type: ignore[misc]
+    """Offset tracker for an endless range: only checkpoint splits, never fractional ones."""
+
+    def try_split(self, fraction_of_remainder: float) -> Any:
+        if fraction_of_remainder != 0:
+            return None
+        return super().try_split(0)
+
+    def is_bounded(self) -> bool:
+        return False
+
+
+def _starting_offset(settings: KafkaSettings, element: KafkaPartition) -> int:
+    """Committed offset of the consumer group, else the earliest available offset.
+
+    When the group has no committed offset yet, the earliest offset is committed right away so
+    the downstream committer and a restarted pipeline agree on where reading began.
+    """
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.structs import OffsetAndMetadata
+
+    tp = TopicPartition(element.topic, element.partition)
+    consumer = KafkaConsumer(
+        **settings.client_kwargs(), group_id=settings.consumer_group, enable_auto_commit=False
+    )
+    try:
+        committed = consumer.committed(tp)
+        if committed is not None:
+            return int(committed)
+        earliest = int(consumer.beginning_offsets([tp])[tp])
+        consumer.commit({tp: OffsetAndMetadata(earliest, "", -1)})
+        return earliest
+    finally:
+        consumer.close()
+
+
+class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
+    """Polls one partition per element, claiming offsets; checkpoints when idle.
+
+    It is its own restriction provider: the initial restriction of a partition is
+    ``[committed offset of the group, +inf)``.
+    """
+
+    def __init__(self, settings: KafkaSettings, poll_timeout_ms: int, max_records: int) -> None:
+        self._settings = settings
+        self._poll_timeout_ms = poll_timeout_ms
+        self._max_records = max_records
+        self._consumers: dict[str, Any] = {}
+        self._read = Metrics.counter("kafka_source", "records_read")
+        self._polls = Metrics.counter("kafka_source", "polls")
+
+    def initial_restriction(self, element: KafkaPartition) -> OffsetRange:
+        return OffsetRange(_starting_offset(self._settings, element), _UNBOUNDED_END)
+
+    def create_tracker(self, restriction: OffsetRange) -> _UnboundedOffsetTracker:
+        return _UnboundedOffsetTracker(restriction)
+
+    def restriction_size(self, element: KafkaPartition, restriction: OffsetRange) -> int:
+        return 1
+
+    def split(self, element: KafkaPartition, restriction: OffsetRange) -> Iterator[OffsetRange]:
+        yield restriction
+
+    def truncate(self, element: KafkaPartition, restriction: OffsetRange) -> None:
+        return None  # on drain, stop reading: unread offsets stay uncommitted for the next run
+
+    def _consumer(self, element: KafkaPartition) -> Any:
+        consumer = self._consumers.get(element.key)
+        if consumer is None:
+            from kafka import KafkaConsumer, TopicPartition
+
+            consumer = KafkaConsumer(
+                **self._settings.client_kwargs(),
+                enable_auto_commit=False,
+                max_poll_records=self._max_records,
+                auto_offset_reset="earliest",
+            )
+            consumer.assign([TopicPartition(element.topic, element.partition)])
+            self._consumers[element.key] = consumer
+        return consumer
+
+    @beam.DoFn.unbounded_per_element()  # type: ignore[untyped-decorator]
+    def process(
+        self,
+        element: KafkaPartition,
+        tracker: _UnboundedOffsetTracker = beam.DoFn.RestrictionParam(),  # noqa: B008
+        watermark: ManualWatermarkEstimator = beam.DoFn.WatermarkEstimatorParam(_WATERMARKS),  # noqa: B008
+    ) -> Iterator[Any]:
+        from kafka import TopicPartition
+
+        tp = TopicPartition(element.topic, element.partition)
+        consumer = self._consumer(element)
+        position = int(tracker.current_restriction().start)
+        consumer.seek(tp, position)
+        self._polls.inc()
+        batch = consumer.poll(timeout_ms=self._poll_timeout_ms, max_records=self._max_records).get(tp, [])
+        covered_from = position
+        for record in batch:
+            if record.offset < position:
+                continue
+            if not tracker.try_claim(record.offset):
+                return
+            self._read.inc()
+            event_time = Timestamp.of(max(record.timestamp, 0) / 1000.0)
+            yield beam.window.TimestampedValue(
+                KafkaMessage(
+                    topic=element.topic,
+                    partition=element.partition,
+                    offset=record.offset,
+                    covered_from=covered_from,
+                    key=record.key,
+                    value=record.value,
+                    timestamp_ms=record.timestamp,
+                ),
+                event_time,
+            )
+            covered_from = record.offset + 1
+            current = watermark.current_watermark()
+            if current is None or event_time > current:
+                watermark.set_watermark(event_time)
+        if not batch:
+            idle_watermark = Timestamp.now() - Duration(seconds=5)
+            current = watermark.current_watermark()
+            if current is None or idle_watermark > current:
+                watermark.set_watermark(idle_watermark)
+            tracker.defer_remainder(_IDLE_RESUME_DELAY)
+        else:
+            tracker.defer_remainder()
+
+    def teardown(self) -> None:
+        for consumer in self._consumers.values():
+            consumer.close()
+        self._consumers.clear()
+
+
+class ReadFromKafkaSDF(beam.PTransform):  # type: ignore[misc]
+    """Streaming read of a Kafka topic with kafka-python; emits :class:`KafkaMessage`.
+
+    Used by the newsmon pipeline on Prism, Flink and Dataflow (no cross-language expansion
+    service needed). Partitions are looked up at construction; the topic must exist.
+    """
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        topic: str | None = None,
+        poll_timeout_ms: int = 500,
+        max_records_per_poll: int = 500,
+        partitions: list[KafkaPartition] | None = None,
+    ) -> None:
+        super().__init__()
+        if poll_timeout_ms <= 0 or max_records_per_poll <= 0:
+            raise ValueError("poll_timeout_ms and max_records_per_poll must be positive")
+        self._settings = settings
+        self._topic = topic or settings.articles_topic
+        self._poll_timeout_ms = poll_timeout_ms
+        self._max_records = max_records_per_poll
+        self._partitions = partitions
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection[KafkaMessage]:
+        partitions = self._partitions or list_partitions(self._settings, self._topic)
+        read_fn = _ReadPartitionFn(self._settings, self._poll_timeout_ms, self._max_records)
+        return (
+            pbegin
+            | "ListPartitions" >> beam.Create(partitions, reshuffle=False)
+            | "ReadPartitions"
+            >> beam.ParDo(read_fn).with_input_types(KafkaPartition).with_output_types(KafkaMessage)
+        )

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsmon.core.settings import SettingsError, load_settings
+
+
+def test_defaults_and_project_file_load() -> None:
+    settings = load_settings(environ={})
+    assert settings.kafka.articles_topic == "newsmon.articles.v1"
+    assert settings.elasticsearch.url.startswith("http://127.0.0.1")
+
+
+def test_env_overrides_win_and_secrets_are_masked(tmp_path: Path) -> None:
+    cfg = tmp_path / "s.yaml"
+    cfg.write_text("elasticsearch:\n  url: http://es:9200\n  username: elastic\n")
+    settings = load_settings(cfg, environ={"NEWSMON_ELASTICSEARCH__PASSWORD": "hunter2"})
+    assert settings.elasticsearch.url == "http://es:9200"
+    assert settings.elasticsearch.client_kwargs()["basic_auth"] == ("elastic", "hunter2")
+    assert "hunter2" not in repr(settings) and "hunter2" not in str(settings.redacted())
+
+
+def test_error_names_file_and_field(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("kafka:\n  partitions: 0\n")
+    with pytest.raises(SettingsError) as err:
+        load_settings(cfg, environ={})
+    assert str(cfg) in str(err.value) and "kafka.partitions" in str(err.value)
+
+
+def test_unknown_field_rejected(tmp_path: Path) -> None:
+    cfg = tmp_path / "typo.yaml"
+    cfg.write_text("elasticsearch:\n  urll: http://x\n")
+    with pytest.raises(SettingsError, match=r"elasticsearch\.urll"):
+        load_settings(cfg, environ={})
+
+
+def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="not found"):
+        load_settings(tmp_path / "nope.yaml", environ={})
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kafka: [unclosed\n")
+    with pytest.raises(SettingsError, match="not valid YAML"):
+        load_settings(bad, environ={})
