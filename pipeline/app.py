@@ -6,8 +6,8 @@
       -> ReadFromKafkaSDF -> ValidateRecords --invalid--------------+
                                -> EnrichArticles --failed-----------+-> WriteDeadLetters --+
                                     -> WriteToElasticsearch --rejected-+                   |
-                                         -> indexed ------------------------------------ Flatten
-                                                                                           -> CommitOffsets
+                                         -> indexed ----+------------------------------- Flatten
+                                                        +-> DispatchAlerts           -> CommitOffsets
 
 Run it with ``newsmon pipeline run`` (or ``python -m pipeline.app``); ``build_pipeline`` is the
 testable part.
@@ -22,6 +22,7 @@ from typing import Any
 import apache_beam as beam
 
 from newsmon.core.settings import Settings, load_settings
+from pipeline.alerts.transform import DispatchAlerts
 from pipeline.dead_letter import WriteDeadLetters
 from pipeline.enrich import EnrichArticles
 from pipeline.es_sink import WriteToElasticsearch
@@ -66,7 +67,12 @@ class ProcessArticles(beam.PTransform):  # type: ignore[misc]
             | "CollectDeadLetters" >> beam.Flatten()
             | "DeadLetter" >> WriteDeadLetters(self._settings.kafka, self._dlq_producer_factory)
         )
-        return (indexed, dead_lettered) | "Durable" >> beam.Flatten()
+        if self._settings.alerts.enabled and self._settings.alerts.subscriptions_path.exists():
+            _ = indexed | "Alerts" >> DispatchAlerts(
+                self._settings.alerts, self._settings.elasticsearch, es_factory=self._es_client_factory
+            )
+        indexed_messages = indexed | "IndexedMessages" >> beam.Map(lambda pair: pair[0])
+        return (indexed_messages, dead_lettered) | "Durable" >> beam.Flatten()
 
 
 def build_pipeline(pipeline: beam.Pipeline, settings: Settings) -> beam.PCollection[tuple[str, int]]:

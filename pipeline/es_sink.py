@@ -6,8 +6,8 @@ Usage::
 
 Input elements are ``(KafkaMessage, document)`` pairs; ``_id`` is ``document["id"]`` (the article
 id), so writes are idempotent. Documents are buffered to ``bulk_size`` and flushed when the buffer
-is full and in ``finish_bundle``. Output ``indexed`` carries the ``KafkaMessage`` of every document
-Elasticsearch acknowledged; ``failed`` carries a ``DeadLetter`` for each document rejected for good.
+is full and in ``finish_bundle``. Output ``indexed`` carries the ``(KafkaMessage, document)`` of every
+document Elasticsearch acknowledged; ``failed`` carries a ``DeadLetter`` for each document rejected for good.
 """
 
 from __future__ import annotations
@@ -73,7 +73,9 @@ class _BulkIndexFn(beam.DoFn):  # type: ignore[misc]
         )
         for pos in outcome.indexed:
             self._indexed.inc()
-            yield in_global_window(batch[pos][0], batch[pos][0]) if wrap else batch[pos][0]
+            message, item = batch[pos]
+            pair = (message, item.document)
+            yield in_global_window(pair, message) if wrap else pair
         for pos, reason in outcome.failed:
             self._rejected.inc()
             letter = DeadLetter(message=batch[pos][0], stage="index", error=reason)

@@ -77,19 +77,30 @@ ARTICLES_MAPPING: dict[str, Any] = {
 }
 
 
-def ensure_index(settings: ElasticsearchSettings, client: Any = None) -> bool:
-    """Create the articles index with its mapping if absent; return True when it was created."""
+def ensure_index(
+    settings: ElasticsearchSettings,
+    client: Any = None,
+    index: str | None = None,
+    mapping: dict[str, Any] | None = None,
+) -> bool:
+    """Create ``index`` (default: the articles index) with ``mapping`` if absent; True if created.
+
+    An existing index gets the mapping re-applied, which adds new fields and fails loudly on
+    incompatible changes.
+    """
     from elasticsearch import BadRequestError, Elasticsearch
 
+    name = index or settings.index
+    body = mapping or ARTICLES_MAPPING
     es = client or Elasticsearch(**settings.client_kwargs())
     try:
-        if es.indices.exists(index=settings.index):
-            es.indices.put_mapping(index=settings.index, **ARTICLES_MAPPING)
+        if es.indices.exists(index=name):
+            es.indices.put_mapping(index=name, **body)
             return False
         try:
             es.indices.create(
-                index=settings.index,
-                mappings=ARTICLES_MAPPING,
+                index=name,
+                mappings=body,
                 settings={
                     "number_of_shards": settings.number_of_shards,
                     "number_of_replicas": settings.number_of_replicas,
@@ -100,7 +111,7 @@ def ensure_index(settings: ElasticsearchSettings, client: Any = None) -> bool:
             if "resource_already_exists_exception" not in str(exc):
                 raise
             return False
-        logger.info("created index=%s", settings.index)
+        logger.info("created index=%s", name)
         return True
     finally:
         if client is None:

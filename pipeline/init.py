@@ -47,4 +47,11 @@ def initialise(settings: Settings) -> dict[str, object]:
     """Topics and index, idempotently; returns what was created (for the CLI to print)."""
     topics = ensure_topics(settings)
     index_created = ensure_index(settings.elasticsearch)
+    if settings.alerts.enabled:
+        from pipeline.alerts.subscriptions import load_subscriptions
+        from pipeline.alerts.transform import ALERTS_MAPPING
+
+        if settings.alerts.subscriptions_path.exists():
+            load_subscriptions(settings.alerts.subscriptions_path)  # fail fast on a bad file
+        ensure_index(settings.elasticsearch, index=settings.alerts.index, mapping=ALERTS_MAPPING)
     return {"topics_created": topics, "index_created": index_created, "index": settings.elasticsearch.index}

@@ -21,3 +21,7 @@ def shared_dir() -> Path:
     if not SHARED_DIR.is_dir():
         pytest.skip("../shared is not present beside the project")
     return SHARED_DIR
+
+
+# Real-service fixtures (Kafka, Elasticsearch, Prism) for integration and end-to-end tests.
+pytest_plugins = ["tests.service_fixtures"]

@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tag_cmd",
     "taxonomy_cmd",
     "feeds_cmd",
+    "alerts_cmd",
 )
 
 

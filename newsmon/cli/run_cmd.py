@@ -145,11 +145,32 @@ def _print_results(settings: Settings, feed_ids: list[str]) -> None:
         rows.append([doc.get("title", ""), " ".join(doc.get("tags", [])) or "-", entities or "-"])
     print(f"\n{hits['total']['value']} article(s) from these feeds in {cfg.url}/{cfg.index}:\n")
     print(table(["title", "tags", "entities"], rows, max_width=70))
+    _print_alerts(settings, [hit["_id"] for hit in hits["hits"]])
     print(
         "\nSearch them:\n"
         f"  curl -s '{cfg.url}/{cfg.index}/_search?q=tags:political_prisoners&pretty'\n"
         f"  curl -s '{cfg.url}/{cfg.index}/_search?q=tags:belarus%20AND%20entity_names:Viasna&pretty'\n"
         "  Kibana: point it at the same Elasticsearch and create a data view on "
         f"'{cfg.index}' (docker compose up kibana does this setup for Docker users)\n"
+        "Alerts: newsmon alerts list (subscriptions in config/subscriptions.yaml)\n"
         "Stop the local services with: newsmon services down"
     )
+
+
+def _print_alerts(settings: Settings, article_ids: list[str]) -> None:
+    from elasticsearch import Elasticsearch, NotFoundError
+
+    if not settings.alerts.enabled or not article_ids:
+        return
+    with Elasticsearch(**settings.elasticsearch.client_kwargs()) as es:
+        try:
+            es.indices.refresh(index=settings.alerts.index)
+            hits = es.search(
+                index=settings.alerts.index, query={"terms": {"article_id": article_ids}}, size=100
+            )["hits"]["hits"]
+        except NotFoundError:
+            return
+    rows = [[h["_source"]["subscription_id"], h["_source"].get("title", "")] for h in hits]
+    print(f"\n{len(rows)} alert(s) raised for these articles:\n")
+    if rows:
+        print(table(["subscription", "article"], sorted(rows), max_width=70))

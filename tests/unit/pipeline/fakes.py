@@ -70,8 +70,27 @@ class FakeElasticsearch:
                 items.append({"index": {"_id": doc_id, "status": 201}})
         return {"errors": any(i["index"]["status"] >= 300 for i in items), "items": items}
 
+    alerts: ClassVar[dict[str, dict[str, Any]]] = {}
+
+    def create(self, index: str, id: str, document: dict[str, Any]) -> None:
+        from elasticsearch import ConflictError
+
+        if id in self.alerts:
+            raise ConflictError("version_conflict_engine_exception", meta=_Meta(409), body={})  # type: ignore[arg-type]
+        type(self).alerts[id] = dict(document)
+
+    def update(self, index: str, id: str, doc: dict[str, Any]) -> None:
+        type(self).alerts[id].update(doc)
+
     def close(self) -> None:
         pass
+
+
+class _Meta:
+    status = 409
+
+    def __init__(self, status: int) -> None:
+        self.status = status
 
 
 class _Future:

@@ -11,7 +11,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from newsmon.core.record import ArticleRecord, ArticleSource, encode_record
-from newsmon.core.settings import Settings
+from newsmon.core.settings import AlertsSettings, Settings
 from newsmon.core.urls import article_id
 from pipeline.app import ProcessArticles
 from tests.unit.pipeline.fakes import FakeElasticsearch, FakeProducer, message
@@ -70,7 +70,7 @@ def test_good_records_indexed_bad_ones_dead_lettered() -> None:
             p
             | beam.Create(messages)
             | ProcessArticles(
-                Settings(),
+                Settings(alerts=AlertsSettings(enabled=False)),
                 es_client_factory=FakeElasticsearch,
                 dlq_producer_factory=FakeProducer,
                 enricher_factory=KeywordEnricher,

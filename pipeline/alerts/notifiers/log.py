@@ -1,0 +1,27 @@
+"""``type: log`` — write alerts to the newsmon log (always available, used by the demo)."""
+
+from __future__ import annotations
+
+import logging
+
+from pipeline.alerts.notifiers.base import Alert, Notifier
+from pipeline.alerts.notifiers.registry import register
+
+logger = logging.getLogger("newsmon.alerts")
+
+
+@register
+class LogNotifier(Notifier):
+    """Logs one line per alert at WARNING level so it shows with default verbosity."""
+
+    type_name = "log"
+
+    def send(self, alert: Alert) -> None:
+        logger.warning(
+            "ALERT subscription=%s article=%s title=%r reasons=%s url=%s",
+            alert.subscription_id,
+            alert.article.get("id"),
+            alert.article.get("title"),
+            "; ".join(alert.reasons),
+            alert.article.get("url"),
+        )
