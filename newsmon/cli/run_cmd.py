@@ -138,13 +138,15 @@ def _print_results(settings: Settings, feed_ids: list[str]) -> None:
         hits = es.search(
             index=cfg.index, query=query, size=50, sort=[{"relevance": "desc"}, {"published_at": "desc"}]
         )["hits"]
-    rows = []
+    print(f"\n{hits['total']['value']} article(s) from these feeds in {cfg.url}/{cfg.index}:")
     for hit in hits["hits"]:
         doc = hit["_source"]
-        entities = ", ".join(e["name"] for e in doc.get("entities", [])[:6])
-        rows.append([doc.get("title", ""), " ".join(doc.get("tags", [])) or "-", entities or "-"])
-    print(f"\n{hits['total']['value']} article(s) from these feeds in {cfg.url}/{cfg.index}:\n")
-    print(table(["title", "tags", "entities"], rows, max_width=70))
+        entities = ", ".join(e["name"] for e in doc.get("entities", [])[:8])
+        print(f"\n* {doc.get('title', '')}")
+        print(f"  tags: {', '.join(doc.get('tags', [])) or '-'}")
+        print(f"  entities: {entities or '-'}")
+        relevance = float(doc.get("relevance", 0.0))
+        print(f"  language: {doc.get('language', '?')}  relevance: {relevance:.2f}  {doc.get('url', '')}")
     _print_alerts(settings, [hit["_id"] for hit in hits["hits"]])
     print(
         "\nSearch them:\n"

@@ -1,0 +1,58 @@
+"""The Quick start's run command, as a user runs it: `newsmon run` on the demo feeds.
+
+Real Kafka, Elasticsearch and Prism; a unique topic, index and connector state per test run so it
+does not see (or disturb) a developer's own data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from newsmon.core.settings import Settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+SEED_TITLE = "Belarus’ Prisoner Release a Political Diversion, Say Human Rights Activists"
+
+
+def test_newsmon_run_prints_the_seed_article_tagged(local_services: Settings, tmp_path: Path) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    env = {
+        **os.environ,
+        "NEWSMON_KAFKA__ARTICLES_TOPIC": f"quickstart.articles.{suffix}",
+        "NEWSMON_KAFKA__DEAD_LETTER_TOPIC": f"quickstart.dlq.{suffix}",
+        "NEWSMON_KAFKA__CONSUMER_GROUP": f"quickstart-{suffix}",
+        "NEWSMON_ELASTICSEARCH__INDEX": f"quickstart-articles-{suffix}",
+        "NEWSMON_ALERTS__INDEX": f"quickstart-alerts-{suffix}",
+        "NEWSMON_CONNECTORS__STATE_DIR": str(tmp_path / "connectors"),
+    }
+    newsmon = Path(sys.executable).with_name("newsmon")
+    proc = subprocess.run(
+        [str(newsmon), "run", "--timeout", "120"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    out = proc.stdout
+    lines = out.splitlines()
+    assert f"* {SEED_TITLE}" in lines, out
+    tags_line = lines[lines.index(f"* {SEED_TITLE}") + 1]
+    assert tags_line.startswith("  tags: "), out
+    tags = set(tags_line.removeprefix("  tags: ").split(", "))
+    assert {"belarus", "human_rights", "political_prisoners", "torture", "press_freedom"} <= tags, tags_line
+    assert "_search?q=tags:political_prisoners" in out
+    assert "indexed" in proc.stderr and "feed demo-belarus-rights-monitor: ok" in proc.stderr
+    # Alerts from config/subscriptions.yaml were raised and delivered to their JSON Lines files.
+    alerts_file = tmp_path / ".state" / "alerts" / "belarus-political-prisoners.jsonl"
+    alerts = [json.loads(line) for line in alerts_file.read_text(encoding="utf-8").splitlines()]
+    assert any(a["article"]["title"] == SEED_TITLE for a in alerts)
