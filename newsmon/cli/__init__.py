@@ -1,0 +1,1 @@
+"""The ``newsmon`` command line: one module per sub-command, registered in ``newsmon.cli.main``."""
