@@ -4,48 +4,18 @@ from __future__ import annotations
 
 import logging
 
+from newsmon.core.kafka_topics import ensure_topics
 from newsmon.core.settings import Settings
 from pipeline.index import ensure_index
 
-__all__ = ["ensure_topics", "initialise"]
+__all__ = ["initialise"]
 
 logger = logging.getLogger(__name__)
 
 
-def ensure_topics(settings: Settings) -> list[str]:
-    """Create the articles and dead-letter topics if missing; return the names created."""
-    from kafka.admin import KafkaAdminClient, NewTopic
-    from kafka.errors import TopicAlreadyExistsError
-
-    cfg = settings.kafka
-    admin = KafkaAdminClient(**cfg.client_kwargs())
-    try:
-        existing = set(admin.list_topics())
-        wanted = [cfg.articles_topic, cfg.dead_letter_topic]
-        missing = [name for name in wanted if name not in existing]
-        created: list[str] = []
-        for name in missing:
-            try:
-                admin.create_topics(
-                    [
-                        NewTopic(
-                            name=name,
-                            num_partitions=cfg.partitions,
-                            replication_factor=cfg.replication_factor,
-                        )
-                    ]
-                )
-                created.append(name)
-            except TopicAlreadyExistsError:
-                pass
-        return created
-    finally:
-        admin.close()
-
-
 def initialise(settings: Settings) -> dict[str, object]:
     """Topics and index, idempotently; returns what was created (for the CLI to print)."""
-    topics = ensure_topics(settings)
+    topics = ensure_topics(settings.kafka, [settings.kafka.articles_topic, settings.kafka.dead_letter_topic])
     index_created = ensure_index(settings.elasticsearch)
     if settings.alerts.enabled:
         from pipeline.alerts.subscriptions import load_subscriptions

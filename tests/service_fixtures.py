@@ -53,9 +53,10 @@ def local_services(base_settings: Settings) -> Iterator[Settings]:
 
 
 @pytest.fixture
-def kafka_settings(local_services: Settings) -> KafkaSettings:
-    """Kafka settings with a unique articles topic, dead-letter topic and consumer group for this test."""
-    return local_services.kafka.model_copy(
+def kafka_settings(local_services: Settings) -> Iterator[KafkaSettings]:
+    """Kafka settings with a unique articles topic, dead-letter topic and consumer group for this
+    test; the topics are deleted afterwards."""
+    settings = local_services.kafka.model_copy(
         update={
             "articles_topic": _unique("test.articles"),
             "dead_letter_topic": _unique("test.dlq"),
@@ -63,6 +64,18 @@ def kafka_settings(local_services: Settings) -> KafkaSettings:
             "partitions": 2,
         }
     )
+    yield settings
+    from kafka.admin import KafkaAdminClient
+
+    admin = KafkaAdminClient(**settings.client_kwargs())
+    try:
+        existing = set(admin.list_topics())
+        doomed = [t for t in (settings.articles_topic, settings.dead_letter_topic) if t in existing]
+        if doomed:
+            with contextlib.suppress(Exception):  # best-effort cleanup must not fail the test
+                admin.delete_topics(doomed)
+    finally:
+        admin.close()
 
 
 @pytest.fixture

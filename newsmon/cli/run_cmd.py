@@ -91,7 +91,8 @@ def _poll_and_wait(settings: Settings, feeds: Path, timeout_s: float, job: Any) 
         else:
             progress(f"  feed {outcome.feed_id}: FAILED: {outcome.error}")
 
-    report = poll_once(settings, feeds, on_feed_done=on_feed_done)
+    # force: poll every feed now; articles already published are still not published again.
+    report = poll_once(settings, feeds, on_feed_done=on_feed_done, force=True)
     failed = sum(1 for f in report.feeds if not f.ok)
     progress(
         f"published {len(report.published)} new article(s) from {len(report.feeds)} feed(s), {failed} failed"

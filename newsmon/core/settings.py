@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 __all__ = [
+    "AlertsSettings",
     "ConnectorsSettings",
     "ElasticsearchSettings",
     "KafkaSettings",
@@ -26,7 +27,10 @@ __all__ = [
     "load_settings",
 ]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_SOURCE_ROOT = Path(__file__).resolve().parents[2]
+# A source checkout (editable install) keeps config/ and .state/ beside pyproject.toml; an installed
+# package (e.g. the Docker image) uses the working directory instead.
+PROJECT_ROOT = _SOURCE_ROOT if (_SOURCE_ROOT / "pyproject.toml").exists() else Path.cwd()
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "newsmon.yaml"
 ENV_PREFIX = "NEWSMON_"
 
@@ -111,7 +115,7 @@ class ServicesSettings(_Section):
     state_dir: Path = PROJECT_ROOT / ".state"
     cache_dir: Path = Path(os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))) / "newsmon"
     kafka_version: str = "4.1.1"
-    elasticsearch_version: str = "8.19.4"
+    elasticsearch_version: str = "8.19.21"
     beam_version: str = "2.73.0"
     kafka_port: int = Field(default=9092, ge=1024, le=65535)
     kafka_controller_port: int = Field(default=9093, ge=1024, le=65535)
@@ -141,6 +145,7 @@ class ConnectorsSettings(_Section):
     state_dir: Path | None = None  # default: services.state_dir / "connectors"
     user_agent: str = "newsmon/0.1 (news feed monitor; python-httpx)"  # add a contact URL in production
     allow_private_networks: bool = False
+    trusted_private_hosts: list[str] = Field(default_factory=list)  # e.g. a local RSS-Bridge
     max_concurrency: int = Field(default=64, ge=1, le=2000)
     per_host_concurrency: int = Field(default=2, ge=1, le=64)
     connect_timeout_s: float = Field(default=10.0, gt=0)
@@ -156,11 +161,19 @@ class ConnectorsSettings(_Section):
     outbox_max: int = Field(default=100_000, ge=100)
     parse_workers: int = Field(default=0, ge=0, le=64)  # 0: automatic
     publish_batch: int = Field(default=2000, ge=1, le=100_000)
-    kafka_compression: Literal["gzip", "zstd", "snappy", "lz4"] | None = "gzip"
+    kafka_compression: Literal["gzip", "zstd", "snappy", "lz4"] | None = "zstd"  # zstandard ships with Beam
     kafka_linger_ms: int = Field(default=50, ge=0, le=10_000)
     kafka_batch_size: int = Field(default=256 * 1024, ge=1024)
     kafka_timeout_s: float = Field(default=60.0, gt=0)
     fulltext_per_feed: int = Field(default=20, ge=0, le=1000)
+
+
+class AlertsSettings(_Section):
+    """Alert subscriptions evaluated by the pipeline on every indexed article."""
+
+    enabled: bool = True
+    subscriptions_path: Path = PROJECT_ROOT / "config" / "subscriptions.yaml"
+    index: str = "newsmon-alerts"
 
 
 class Settings(_Section):
@@ -171,6 +184,7 @@ class Settings(_Section):
     services: ServicesSettings = ServicesSettings()
     pipeline: PipelineSettings = PipelineSettings()
     connectors: ConnectorsSettings = ConnectorsSettings()
+    alerts: AlertsSettings = AlertsSettings()
 
     def redacted(self) -> dict[str, Any]:
         """Settings as a dict with secrets masked: safe to log or print."""

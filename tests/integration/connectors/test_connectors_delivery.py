@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from connectors.publisher import Publisher
 from connectors.runner import FeedOutcome, poll_once
+from newsmon.core.record import ArticleRecord, ArticleSource
 from newsmon.core.settings import Settings
 from newsmon.core.urls import article_id
 from tests.integration.connectors.feedtest import FeedServer, Reply, item, read_topic, rss, run, write_feeds
@@ -171,3 +174,33 @@ def test_poll_once_reads_a_local_http_feed_when_private_networks_are_allowed(
     assert refused.failed and "refused" in (refused.failed[0].error or "")
     assert report.feeds[0].ok and len(report.published) == 4
     assert SEED_TITLE in {r.title for r in read_topic(settings, expect=4)}
+
+
+def test_a_record_kafka_refuses_does_not_block_the_others(make_settings: MakeSettings) -> None:
+    settings = make_settings()
+    now = datetime.now(UTC)
+
+    def record(n: int, text: str) -> ArticleRecord:
+        url = f"https://news.example/big/{n}"
+        source = ArticleSource(feed_id="f")
+        return ArticleRecord(
+            id=article_id(url),
+            url=url,
+            title=f"R{n}",
+            content=text,
+            summary=text,
+            published_at=now,
+            fetched_at=now,
+            sources=[source],
+        )
+
+    huge, small = record(1, "ж" * 1_000_000), record(2, "ok")  # ~4 MB of JSON: over the request limit
+    publisher = Publisher(settings.kafka, settings.connectors)
+    try:
+        result = publisher.publish([huge, small])
+    finally:
+        publisher.close()
+
+    assert [r.id for r in result.acked] == [small.id]
+    assert [r.id for r in result.rejected] == [huge.id] and result.failed == []
+    assert "MessageSizeTooLarge" in (result.error or "")
