@@ -15,6 +15,7 @@ from newsmon.core.record import ArticleRecord
 __all__ = ["ENRICHMENT_FIELDS", "build_document"]
 
 ENRICHMENT_FIELDS: tuple[str, ...] = ("language", "tags", "tag_details", "entities", "relevance")
+OPTIONAL_ENRICHMENT_FIELDS: tuple[str, ...] = ("script",)
 
 
 def build_document(
@@ -30,6 +31,7 @@ def build_document(
         raise ValueError(f"enrichment lacks field(s): {', '.join(missing)}")
     doc = record.model_dump(mode="json")
     doc.update({name: enrichment[name] for name in ENRICHMENT_FIELDS})
+    doc.update({name: enrichment[name] for name in OPTIONAL_ENRICHMENT_FIELDS if name in enrichment})
     doc["source_domains"] = sorted({s.domain for s in record.sources if s.domain})
     doc["feed_ids"] = sorted({s.feed_id for s in record.sources})
     doc["entity_names"] = sorted({e["name"] for e in enrichment["entities"] if e.get("name")})

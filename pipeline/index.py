@@ -35,6 +35,7 @@ ARTICLES_MAPPING: dict[str, Any] = {
         "indexed_at": {"type": "date"},
         "language_hint": _KEYWORD,
         "language": _KEYWORD,
+        "script": _KEYWORD,
         "tags": _KEYWORD,
         "relevance": {"type": "float"},
         "source_domains": _KEYWORD,
@@ -53,9 +54,11 @@ ARTICLES_MAPPING: dict[str, Any] = {
             "type": "nested",
             "properties": {
                 "id": _KEYWORD,
+                "label": _KEYWORD,
                 "score": {"type": "float"},
                 "evidence": {
                     "properties": {
+                        "rule": _KEYWORD,
                         "field": _KEYWORD,
                         "start": {"type": "integer"},
                         "end": {"type": "integer"},
@@ -71,6 +74,7 @@ ARTICLES_MAPPING: dict[str, Any] = {
                 "name": _KEYWORD,
                 "type": _KEYWORD,
                 "mentions": {"type": "integer"},
+                "variants_seen": _KEYWORD,
             },
         },
     },

@@ -1,0 +1,231 @@
+"""Multi-pattern matching: every pattern of the taxonomy and the entity list in one pass.
+
+One literal per pattern - its *anchor*, the longest element, so never a short word such as "of" or
+"в" - goes into an Aho-Corasick automaton (``pyahocorasick``, C) that runs over the normalised text;
+case-sensitive anchors (acronyms) go into a second automaton over the original text. Python code only
+sees the raw anchor hits: it checks word boundaries and endings, then verifies the other elements of
+a multi-word pattern on the words to the left and right of the anchor. There is no loop over
+patterns or regular expressions per article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+
+from pipeline.tagging.normalize import is_word_char
+from pipeline.tagging.patterns import ENDINGS, Element, Mode, PatternSpec, element_matches_word
+
+__all__ = ["CompiledPattern", "Matcher", "Span"]
+
+Span = tuple[int, int]
+_REST = re.compile(r"\w*(?:'\w+)*")
+_WORD = re.compile(r"\w")
+_WORDS = re.compile(r"\w+(?:'\w+)*")
+_NEIGHBOUR_WORDS = 7  # enough for 3 elements with a gap
+_NEIGHBOUR_CHARS = 90
+
+
+@dataclass(frozen=True)
+class CompiledPattern:
+    """A parsed pattern plus words it must not match (``not`` in the config)."""
+
+    spec: PatternSpec
+    excludes: tuple[Element, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Slot:
+    element: Element
+    excludes: tuple[Element, ...]
+
+
+class Matcher:
+    """Finds every occurrence of every pattern; ``scan`` returns ``{pattern index: [spans]}``."""
+
+    def __init__(self, patterns: Sequence[CompiledPattern]) -> None:
+        self._patterns: list[CompiledPattern] = list(patterns)
+        self._anchor: list[int] = []  # pattern -> index of its anchor element
+        self._slots: list[_Slot] = []
+        self._by_slot: dict[int, list[int]] = {}  # anchor slot -> patterns
+        index: dict[_Slot, int] = {}
+        for pid, pattern in enumerate(patterns):
+            elements = pattern.spec.elements
+            anchor = max(range(len(elements)), key=lambda i: (len(elements[i].key), -i))  # longest word
+            slot = _Slot(elements[anchor], pattern.excludes)
+            if slot not in index:
+                index[slot] = len(self._slots)
+                self._slots.append(slot)
+            self._anchor.append(anchor)
+            self._by_slot.setdefault(index[slot], []).append(pid)
+        self._automata: tuple[Any, Any] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_automata"] = None  # rebuilt on first use: cheap, and keeps pickles small
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    @property
+    def pattern_count(self) -> int:
+        return len(self._patterns)
+
+    def specs(self) -> list[PatternSpec]:
+        """The parsed patterns, by pattern index."""
+        return [p.spec for p in self._patterns]
+
+    def _build(self) -> tuple[Any, Any]:
+        keys: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+        for sid, slot in enumerate(self._slots):
+            keys[1 if slot.element.case_sensitive else 0].setdefault(slot.element.key, []).append(sid)
+        built: list[Any] = []
+        for table in keys:
+            if not table:
+                built.append(None)
+                continue
+            automaton = ahocorasick.Automaton()
+            for key, sids in table.items():
+                automaton.add_word(key, (len(key), tuple(sids)))
+            automaton.make_automaton()
+            built.append(automaton)
+        return built[0], built[1]
+
+    def scan(self, original: str, norm: str) -> dict[int, list[Span]]:
+        """Spans (start, end) of each pattern in ``norm`` (= ``normalize(original)``, same length)."""
+        if self._automata is None:
+            self._automata = self._build()
+        ci, cs = self._automata
+        hits: dict[int, list[Span]] = {}
+        if ci is not None:
+            self._collect(ci.iter(norm), norm, hits)
+        if cs is not None:
+            self._collect(cs.iter(original), norm, hits)
+        return self._assemble(original, norm, hits)
+
+    def _collect(self, raw: Any, norm: str, hits: dict[int, list[Span]]) -> None:
+        slots = self._slots
+        for end, (length, sids) in raw:
+            start = end - length + 1
+            bounded = start == 0 or not is_word_char(norm, start - 1)
+            word_end = _REST.match(norm, end + 1).end()  # type: ignore[union-attr]
+            rest = norm[end + 1 : word_end]
+            for sid in sids:
+                slot = slots[sid]
+                element = slot.element
+                if not (bounded or element.infix):
+                    continue
+                if element.mode is Mode.EXACT and rest:
+                    continue
+                if element.mode is Mode.INFLECT and rest not in ENDINGS:
+                    continue
+                word_start = start if bounded else _word_start(norm, start)
+                if slot.excludes and _excluded(slot.excludes, norm[word_start:word_end]):
+                    continue
+                hits.setdefault(sid, []).append((word_start, word_end))
+
+    def _assemble(self, original: str, norm: str, hits: dict[int, list[Span]]) -> dict[int, list[Span]]:
+        out: dict[int, list[Span]] = {}
+        around = _Neighbours(norm)
+        for sid, spans in hits.items():
+            for pid in self._by_slot[sid]:
+                if len(self._patterns[pid].spec.elements) == 1:
+                    out.setdefault(pid, []).extend(spans)
+                    continue
+                for span in spans:
+                    found = self._verify(original, norm, around, pid, span)
+                    if found is not None:
+                        out.setdefault(pid, []).append(found)
+        return out
+
+    def _verify(
+        self, original: str, norm: str, around: _Neighbours, pid: int, anchor_span: Span
+    ) -> Span | None:
+        """Check the elements around the anchor word; the span of the whole phrase, or None."""
+        pattern = self._patterns[pid]
+        elements, gaps, anchor = pattern.spec.elements, pattern.spec.gaps, self._anchor[pid]
+        start, end = anchor_span
+        if anchor + 1 < len(elements):
+            right = around.right(anchor_span)
+            pos = 0
+            for i in range(anchor + 1, len(elements)):
+                for j in range(pos, min(pos + gaps[i - 1] + 1, len(right))):
+                    if _word_ok(elements[i], pattern.excludes, original, norm, *right[j]):
+                        end, pos = right[j][1], j + 1
+                        break
+                else:
+                    return None
+        if anchor > 0:
+            left = around.left(anchor_span)
+            pos = 0
+            for i in range(anchor - 1, -1, -1):
+                for j in range(pos, min(pos + gaps[i] + 1, len(left))):
+                    if _word_ok(elements[i], pattern.excludes, original, norm, *left[j]):
+                        start, pos = left[j][0], j + 1
+                        break
+                else:
+                    return None
+        return start, end
+
+
+class _Neighbours:
+    """Words left and right of anchor spans (nearest first), computed once per span and side."""
+
+    def __init__(self, norm: str) -> None:
+        self._norm = norm
+        self._right: dict[Span, list[Span]] = {}
+        self._left: dict[Span, list[Span]] = {}
+
+    def right(self, span: Span) -> list[Span]:
+        words = self._right.get(span)
+        if words is None:
+            words = []
+            for m in _WORDS.finditer(self._norm, span[1], span[1] + _NEIGHBOUR_CHARS):
+                words.append(m.span())
+                if len(words) == _NEIGHBOUR_WORDS:
+                    break
+            self._right[span] = words
+        return words
+
+    def left(self, span: Span) -> list[Span]:
+        words = self._left.get(span)
+        if words is None:
+            start = max(0, span[0] - _NEIGHBOUR_CHARS)
+            words = [m.span() for m in _WORDS.finditer(self._norm, start, span[0])]
+            if words and words[0][0] == start and start > 0 and is_word_char(self._norm, start - 1):
+                words = words[1:]  # cut in the middle of a word
+            words = words[::-1][:_NEIGHBOUR_WORDS]
+            self._left[span] = words
+        return words
+
+
+def _word_ok(
+    element: Element, excludes: tuple[Element, ...], original: str, norm: str, start: int, end: int
+) -> bool:
+    word = norm[start:end]
+    if not element_matches_word(element, word):
+        return False
+    if element.case_sensitive and not _case_matches(element, original, start, end):
+        return False
+    return not (excludes and _excluded(excludes, word))
+
+
+def _case_matches(element: Element, original: str, start: int, end: int) -> bool:
+    if element.infix:
+        return element.key in original[start:end]
+    return original.startswith(element.key, start)
+
+
+def _word_start(norm: str, index: int) -> int:
+    while index > 0 and is_word_char(norm, index - 1):
+        index -= 1
+    return index
+
+
+def _excluded(excludes: tuple[Element, ...], word: str) -> bool:
+    return any(element_matches_word(element, word) for element in excludes)
