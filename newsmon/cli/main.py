@@ -48,6 +48,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Errors that describe a problem the user can fix (bad config file, missing tool, busy port):
+# print their message, not a traceback.
+USER_ERRORS: frozenset[str] = frozenset(
+    {
+        "newsmon.core.settings.SettingsError",
+        "newsmon.services.base.ServiceError",
+        "connectors.feedlist.FeedListError",
+        "pipeline.tagging.taxonomy.TaxonomyError",
+        "pipeline.alerts.subscriptions.SubscriptionError",
+    }
+)
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    return any(f"{cls.__module__}.{cls.__qualname__}" in USER_ERRORS for cls in type(exc).__mro__)
+
+
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -64,6 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except SettingsError as exc:
         print(f"newsmon: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if not _is_user_error(exc):
+            raise
+        print(f"newsmon: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("newsmon: interrupted", file=sys.stderr)

@@ -38,6 +38,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from connectors.feedlist import load_feed_list
     from newsmon.cli.pipeline_cmd import resolve_prism
     from newsmon.services import LocalServices
     from pipeline.init import initialise
@@ -45,6 +46,7 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = load(args)
     feeds = REAL_FEEDS if args.real_feeds else (args.feeds or DEMO_FEEDS)
+    load_feed_list(feeds)  # a bad feed list fails now, before anything is started
     services = LocalServices(settings.services)
     progress("starting local Kafka and Elasticsearch (first run downloads them; later runs reuse the cache)")
     services.up(components=("kafka", "elasticsearch"))
