@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import apache_beam as beam
 
@@ -18,6 +20,33 @@ logger = logging.getLogger(__name__)
 
 # Loggers that report, at cancel time, bundles the runner abandoned on purpose.
 _CANCEL_NOISE = ("apache_beam.runners.worker.sdk_worker", "apache_beam.runners.worker.data_plane")
+
+
+class _CancelNoiseFilter(io.TextIOBase):
+    """Wraps stderr to drop the one traceback Beam's in-process worker prints (not logs) when the
+    runner cancels a bundle it was still processing: ``KeyError: 'instN'`` in
+    ``bundle_processor_cache.release``. Everything else passes through unchanged."""
+
+    def __init__(self, target: TextIO) -> None:
+        self._target = target
+
+    def write(self, text: str) -> int:
+        if "bundle_processor_cache.release" in text and "KeyError: 'inst" in text:
+            return len(text)
+        return self._target.write(text)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def fileno(self) -> int:
+        return self._target.fileno()
+
+
+def _silence_cancel_noise() -> None:
+    for name in _CANCEL_NOISE:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    if not isinstance(sys.stderr, _CancelNoiseFilter):
+        sys.stderr = _CancelNoiseFilter(sys.stderr)
 
 
 class StreamingJob:
@@ -54,8 +83,7 @@ class StreamingJob:
     def cancel(self) -> None:
         if self._result is None:
             return
-        for name in _CANCEL_NOISE:
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+        _silence_cancel_noise()
         try:
             self._result.cancel()
         except Exception as exc:

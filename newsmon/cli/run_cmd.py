@@ -155,8 +155,8 @@ def _print_results(settings: Settings, feed_ids: list[str]) -> None:
         "\nSearch them:\n"
         f"  curl -s '{cfg.url}/{cfg.index}/_search?q=tags:political_prisoners&pretty'\n"
         f"  curl -s '{cfg.url}/{cfg.index}/_search?q=tags:belarus%20AND%20entity_names:Viasna&pretty'\n"
-        "  Kibana: point it at the same Elasticsearch and create a data view on "
-        f"'{cfg.index}' (docker compose up kibana does this setup for Docker users)\n"
+        f"  Kibana (e.g. `docker compose up kibana`, then http://127.0.0.1:5601): create a data view on "
+        f"'{cfg.index}' with time field published_at\n"
         "Alerts: newsmon alerts list (subscriptions in config/subscriptions.yaml)\n"
         "Stop the local services with: newsmon services down"
     )
