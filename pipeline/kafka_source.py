@@ -152,6 +152,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
         self._poll_timeout_ms = poll_timeout_ms
         self._max_records = max_records
         self._consumers: dict[str, Any] = {}
+        self._next_offsets: dict[str, int] = {}  # where each consumer will read next
         self._read = Metrics.counter("kafka_source", "records_read")
         self._polls = Metrics.counter("kafka_source", "polls")
 
@@ -197,7 +198,8 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
         tp = TopicPartition(element.topic, element.partition)
         consumer = self._consumer(element)
         position = int(tracker.current_restriction().start)
-        consumer.seek(tp, position)
+        if self._next_offsets.get(element.key) != position:
+            consumer.seek(tp, position)  # a seek drops prefetched records: only when resuming elsewhere
         self._polls.inc()
         batch = consumer.poll(timeout_ms=self._poll_timeout_ms, max_records=self._max_records).get(tp, [])
         covered_from = position
@@ -221,6 +223,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
                 event_time,
             )
             covered_from = record.offset + 1
+            self._next_offsets[element.key] = covered_from
             current = watermark.current_watermark()
             if current is None or event_time > current:
                 watermark.set_watermark(event_time)
@@ -237,13 +240,15 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
         for consumer in self._consumers.values():
             consumer.close()
         self._consumers.clear()
+        self._next_offsets.clear()
 
 
 class ReadFromKafkaSDF(beam.PTransform):  # type: ignore[misc]
     """Streaming read of a Kafka topic with kafka-python; emits :class:`KafkaMessage`.
 
-    Used by the newsmon pipeline on Prism, Flink and Dataflow (no cross-language expansion
-    service needed). Partitions are looked up at construction; the topic must exist.
+    Used by the newsmon pipeline on Prism; portable to Flink and Dataflow because it needs no
+    cross-language expansion service (not yet run there, see ADR 0003). Partitions are looked up at
+    construction; the topic must exist.
     """
 
     def __init__(
