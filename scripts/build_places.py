@@ -9,7 +9,10 @@ elsewhere. From each place's Russian and Belarusian names this script generates:
 * Cyrillic patterns (Russian, Belarusian, a Ukrainian spelling) with case endings (``~``);
 * Latin patterns: the gazetteer's English name, BGN/PCGN romanisations of the Russian and the
   Belarusian name, the Belarusian national romanisation (close to Łacinka), plus Polish and German
-  exonyms for the larger cities (``EXONYMS``).
+  exonyms for the larger cities (``EXONYMS``);
+* Łacinka and historical names (Miensk, Bieraście, Harodnia, Vorša, Połacak...) from an explicit
+  table (``HISTORICAL``); those that are also ordinary words or surnames are guarded
+  (``GUARDED_HISTORICAL``: the variant needs other Belarus evidence).
 
 Names that are also common words (Ветка = branch, Мосты = bridges) are dropped; names that are also
 surnames or places abroad (Lida, Borisov, Brest in France) are kept but marked: ``requires_belarus``
@@ -200,6 +203,23 @@ EXONYMS: dict[str, tuple[str, list[str]]] = {
     "Поставы": ("Pastavy", ["pastavy", "postavy", "postawy"]),
 }
 
+# Łacinka and historical names the transliterations above do not produce (Miensk/Менск = Minsk before
+# 1939, Bieraście = Brest, Harodnia = Grodno, Vorša = Orsha, Połacak = Polotsk), Łacinka spellings
+# without the soft "i" (Maladzečna) and forms with a fleeting vowel (Навагрудак -> Навагрудку).
+# A name that is also an ordinary word or a name elsewhere is listed in GUARDED_HISTORICAL: it counts
+# only when the article is about Belarus on other evidence (``requires_belarus`` on the variant).
+HISTORICAL: dict[str, list[str]] = {
+    "Минск": ["miensk~", "mensk~", "менск~"],
+    "Брест": ["bieraści{e,a,u,}", "берасьц{е,і,я,ю}"],
+    "Гродно": ["harodn{ia,i,iu,iaj}", "гародн{я,і,ю,яй}"],
+    "Орша": ["vorš{a,y,u,aj}", "ворш{а,ы,у,ай}"],
+    "Полоцк": ["połacak", "полацак"],
+    "Молодечно": ["maladzečn{a,ie,aj}"],
+    "Новогрудок": ["navahrudk{u,a}", "навагрудк{у,а}", "новогрудк{е,а,у}", "nowogródk{a,u}"],
+}
+# Гародня is also a log section of a wooden fortress wall; Vorša/Ворша a surname.
+GUARDED_HISTORICAL = {"harodn{ia,i,iu,iaj}", "гародн{я,і,ю,яй}", "vorš{a,y,u,aj}", "ворш{а,ы,у,ай}"}
+
 RU_LATIN = dict(
     zip(
         "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -380,7 +400,7 @@ def build(source: Path) -> dict[str, object]:
             continue
         be = item.get("be") or BE_FIX.get(ru, "")
         name, extra = EXONYMS.get(ru, (item["en"], []))
-        variants: dict[str, list[str]] = {}
+        variants: dict[str, list[object]] = {}
         if ru in COMMON_WORDS:
             if ru not in LATIN_ONLY:
                 continue
@@ -407,6 +427,12 @@ def build(source: Path) -> dict[str, object]:
             )
             if extra:
                 variants["xx"] = sorted(set(extra))
+        for pattern in HISTORICAL.get(ru, []):
+            lang = "be" if re.search("[а-яёіў]", pattern) else "be_latn"
+            guarded = pattern in GUARDED_HISTORICAL
+            variants.setdefault(lang, []).append(
+                {"p": pattern, "requires_belarus": True} if guarded else pattern
+            )
         place_id = f"place:{slug(name)}"
         if place_id in seen_ids:
             place_id = f"place:{slug(name)}-{KEEP_TYPES[item['type']]}"

@@ -23,10 +23,12 @@ COUNTRY_TAG = "belarus"
 
 @dataclass(frozen=True)
 class Near:
-    """A proximity condition: any of ``groups`` within ``window`` words."""
+    """A proximity condition: any of ``groups`` within ``window`` words (of the same sentence unless
+    ``cross_sentences``)."""
 
     groups: tuple[int, ...]
     window: int
+    cross_sentences: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,7 @@ def compile_taxonomy(
 def _near(proximity: Proximity | None, group_index: dict[str, int]) -> Near | None:
     if proximity is None:
         return None
-    return Near(tuple(group_index[g] for g in proximity.any), proximity.window)
+    return Near(tuple(group_index[g] for g in proximity.any), proximity.window, proximity.cross_sentences)
 
 
 def _compile_tag(tag: Tag, all_tags: tuple[Tag, ...], group_index: dict[str, int]) -> CompiledTag:

@@ -194,7 +194,9 @@ class Enricher:
             if pid in self._c.mask_patterns
             for s in spans
         ]
-        ctx = Context(norm, self._group_hits(pattern_hits, masks))
+        ctx = Context(
+            norm, self._group_hits(pattern_hits, masks), combined, fields.offset if fields.title else None
+        )
         accepted, deferred = collect_mentions(
             self._c, pattern_hits, ctx, [m for m, scope in masks if scope is None]
         )

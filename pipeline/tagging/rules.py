@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pipeline.tagging.compiler import CompiledRule, CompiledTag, Near
 from pipeline.tagging.matcher import Span
 from pipeline.tagging.normalize import word_count
+from pipeline.tagging.sentences import sentence_bounds, sentence_index
 
 __all__ = ["Context", "Evidence", "TagResult", "evaluate_tag"]
 
@@ -44,9 +45,18 @@ class TagResult:
 class Context:
     """One article: normalised text, group matches, and tag results as they are decided."""
 
-    def __init__(self, norm: str, group_hits: dict[int, list[Span]]) -> None:
+    def __init__(
+        self,
+        norm: str,
+        group_hits: dict[int, list[Span]],
+        original: str | None = None,
+        lead_join: int | None = None,
+    ) -> None:
         self.norm = norm
+        self.original = norm if original is None else original
+        self.lead_join = lead_join  # offset where the text follows the title: no boundary there
         self.group_hits = group_hits
+        self._sentences: list[int] | None = None
         self.results: dict[str, TagResult] = {}
         self._merged: dict[tuple[int, ...], list[Span]] = {}
 
@@ -72,10 +82,28 @@ class Context:
             self._merged[groups] = cached
         return cached
 
+    @property
+    def sentences(self) -> list[int]:
+        """Sentence start offsets (``sentences.sentence_bounds`` of the original text), computed once.
+
+        A headline and the first sentence of the text count as one sentence: the lead restates the
+        headline, which is elliptical ("Court jails journalist" + "The reporter of Belsat...").
+        """
+        if self._sentences is None:
+            self._sentences = [b for b in sentence_bounds(self.original) if b != self.lead_join]
+        return self._sentences
+
+    def same_sentence(self, a: Span, b: Span) -> bool:
+        bounds = self.sentences
+        if not bounds:
+            return True
+        return sentence_index(bounds, a[0]) == sentence_index(bounds, b[0])
+
     def near(self, span: Span, near: Near) -> Span | None:
         """A match of ``near.groups`` within ``near.window`` words of ``span``, if any.
 
-        Partners overlapping ``span`` do not count: a word is not its own context.
+        Partners overlapping ``span`` do not count: a word is not its own context. Unless
+        ``near.cross_sentences``, the partner must be in the same sentence as ``span``.
         """
         partners = self.spans(near.groups)
         if not partners:
@@ -85,7 +113,11 @@ class Context:
             if other[0] < span[1] and span[0] < other[1]:
                 continue  # overlapping
             gap = other[0] - span[1] if other[0] >= span[1] else span[0] - other[1]
-            if gap <= near.window * _MAX_WORD_CHARS and self.distance(span, other) <= near.window:
+            if (
+                gap <= near.window * _MAX_WORD_CHARS
+                and self.distance(span, other) <= near.window
+                and (near.cross_sentences or other == (0, 0) or self.same_sentence(span, other))
+            ):
                 return other
         return None
 

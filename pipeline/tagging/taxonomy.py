@@ -56,10 +56,13 @@ class PatternEntry(_Strict):
 
 
 class Proximity(_Strict):
-    """``any`` of these groups within ``window`` words (either side)."""
+    """``any`` of these groups within ``window`` words (either side), in the same sentence unless
+    ``cross_sentences: true`` (for the rare rule whose context is legitimately in the next sentence).
+    """
 
     any: tuple[str, ...] = Field(min_length=1)
     window: int = Field(default=10, ge=0, le=200)
+    cross_sentences: bool = False
 
 
 class EntityVariant(_Strict):
