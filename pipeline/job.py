@@ -71,7 +71,9 @@ class StreamingJob:
         return str(self._result.state) if self._result is not None else "NOT_STARTED"
 
     def is_running(self) -> bool:
-        return self.state in ("RUNNING", "STARTING", "PipelineState.RUNNING", "PipelineState.STARTING")
+        from apache_beam.runners.runner import PipelineState
+
+        return self._result is not None and not PipelineState.is_terminal(self._result.state)
 
     def wait(self, timeout_s: float | None = None) -> str:
         """Block until the job ends (or ``timeout_s`` passes); return its state."""

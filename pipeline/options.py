@@ -22,7 +22,15 @@ def runner_args(settings: Settings, prism_binary: Path | None = None) -> list[st
                 "the Prism runner needs a binary: run `newsmon services up --only prism` "
                 "or set pipeline.prism_location"
             )
-        args += ["--runner=PrismRunner", f"--prism_location={location}", "--environment_type=LOOPBACK"]
+        args += [
+            "--runner=PrismRunner",
+            f"--prism_location={location}",
+            "--environment_type=LOOPBACK",
+            # Beam shares one Prism job server per process; one created earlier without our
+            # prism_location (e.g. by a DirectRunner delegating to Prism) would try to download
+            # Prism from the internet. Our jobs always get a server for our own binary.
+            "--experiments=disable_prism_server_singleton",
+        ]
     elif cfg.runner == "flink":
         args += ["--runner=FlinkRunner", f"--flink_master={cfg.flink_master or '[local]'}"]
     elif cfg.runner == "dataflow":

@@ -37,14 +37,7 @@ def local_services(base_settings: Settings) -> Iterator[Settings]:
     services = LocalServices(base_settings.services)
     before = {s.name for s in services.status() if s.healthy}
     services.up(components=("kafka", "elasticsearch"))
-    settings = base_settings.model_copy(
-        update={
-            "kafka": base_settings.kafka.model_copy(update={"bootstrap_servers": services.kafka_bootstrap}),
-            "elasticsearch": base_settings.elasticsearch.model_copy(
-                update={"url": services.elasticsearch_url}
-            ),
-        }
-    )
+    settings = base_settings.pointed_at(services.kafka_bootstrap, services.elasticsearch_url)
     yield settings
     if os.environ.get("NEWSMON_TEST_KEEP_SERVICES", "1") == "0":
         started = [n for n in ("kafka", "elasticsearch") if n not in before]

@@ -50,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     services = LocalServices(settings.services)
     progress("starting local Kafka and Elasticsearch (first run downloads them; later runs reuse the cache)")
     services.up(components=("kafka", "elasticsearch"))
-    settings = _pointed_at(settings, services.kafka_bootstrap, services.elasticsearch_url)
+    settings = settings.pointed_at(services.kafka_bootstrap, services.elasticsearch_url)
     progress(f"kafka {services.kafka_bootstrap} and elasticsearch {services.elasticsearch_url} are healthy")
     initialise(settings)
     progress(f"preparing the Beam runner ({settings.pipeline.runner})")
@@ -71,15 +71,6 @@ def _run(args: argparse.Namespace) -> int:
         job.cancel()
     _print_results(settings, feed_ids)
     return 0
-
-
-def _pointed_at(settings: Settings, bootstrap: str, es_url: str) -> Settings:
-    return settings.model_copy(
-        update={
-            "kafka": settings.kafka.model_copy(update={"bootstrap_servers": bootstrap}),
-            "elasticsearch": settings.elasticsearch.model_copy(update={"url": es_url}),
-        }
-    )
 
 
 def _poll_and_wait(settings: Settings, feeds: Path, timeout_s: float, job: Any) -> list[str]:

@@ -186,6 +186,15 @@ class Settings(_Section):
     connectors: ConnectorsSettings = ConnectorsSettings()
     alerts: AlertsSettings = AlertsSettings()
 
+    def pointed_at(self, kafka_bootstrap: str, elasticsearch_url: str) -> Settings:
+        """These settings with Kafka and Elasticsearch endpoints replaced (e.g. by local services)."""
+        return self.model_copy(
+            update={
+                "kafka": self.kafka.model_copy(update={"bootstrap_servers": kafka_bootstrap}),
+                "elasticsearch": self.elasticsearch.model_copy(update={"url": elasticsearch_url}),
+            }
+        )
+
     def redacted(self) -> dict[str, Any]:
         """Settings as a dict with secrets masked: safe to log or print."""
         return self.model_dump(mode="json")

@@ -69,6 +69,7 @@ class _DispatchFn(beam.DoFn):  # type: ignore[misc]
 
         subs = load_subscriptions(self._alerts.subscriptions_path).subscriptions
         self._subs = [s for s in subs if s.enabled]
+        self._by_id = {s.id: s for s in self._subs}
         self._notifiers = {s.id: [build_notifier(spec) for spec in s.notify] for s in self._subs}
         self._client = self._es_factory() if self._es_factory else Elasticsearch(**self._es.client_kwargs())
 
@@ -80,7 +81,7 @@ class _DispatchFn(beam.DoFn):  # type: ignore[misc]
 
         _, doc = element
         for match in match_document(self._subs, doc):
-            sub = next(s for s in self._subs if s.id == match.subscription_id)
+            sub = self._by_id[match.subscription_id]
             record = {
                 "alert_id": match.alert_id,
                 "subscription_id": sub.id,
