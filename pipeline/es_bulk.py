@@ -1,30 +1,26 @@
-"""Bulk indexing with retries and backoff (no Beam here; the Beam sink wraps it).
+"""Bulk indexing that waits out outages (no Beam here; the Beam sink wraps it).
 
-Items answered 429/502/503/504, and whole requests that fail on the transport, are retried with
-exponential backoff and jitter. Items rejected for good (e.g. 400 mapping errors) are returned as
-permanent failures for the dead-letter output. If retries run out on a retryable failure the call
-raises ``BulkRetryExhausted``: the caller must not acknowledge those records (nothing is lost; the
-Kafka offsets stay uncommitted and the bundle is retried).
+Items answered 429/5xx-retryable, and whole requests that fail on the transport (connection refused,
+timeout) or with a retryable status, are retried with capped exponential backoff and jitter **without
+a time limit** (:mod:`pipeline.retry`): an Elasticsearch outage stalls the stream, it never fails the
+job and never dead-letters good records. Items rejected for good (e.g. 400 mapping errors) are
+returned as permanent failures for the dead-letter output. A whole request refused for good (e.g.
+413, too large) is split in halves until the offending document stands alone and is reported as a
+permanent failure of its own.
 """
 
 from __future__ import annotations
 
-import logging
-import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BulkItem", "BulkOutcome", "BulkRetryExhausted", "bulk_index"]
+from pipeline.retry import Backoff, OutageLog, wait
 
-logger = logging.getLogger(__name__)
+__all__ = ["RETRYABLE_STATUS", "BulkItem", "BulkOutcome", "bulk_index", "is_transient_es_error"]
 
-RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
-
-
-class BulkRetryExhausted(RuntimeError):
-    """Elasticsearch stayed unavailable (or kept rejecting with 429) through every retry."""
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -42,6 +38,8 @@ class BulkOutcome:
     indexed: list[int]
     failed: list[tuple[int, str]]
     attempts: int
+    retried_items: int = 0
+    latency_s: float = 0.0
 
 
 def _actions(index: str, items: Sequence[BulkItem], positions: Sequence[int]) -> list[dict[str, Any]]:
@@ -52,14 +50,26 @@ def _actions(index: str, items: Sequence[BulkItem], positions: Sequence[int]) ->
     return body
 
 
-def _is_transport_error(exc: Exception) -> bool:
+def is_transient_es_error(exc: Exception) -> bool:
+    """Connection problems, timeouts and retryable HTTP statuses: wait them out."""
     from elastic_transport import ConnectionError as TransportConnectionError
-    from elastic_transport import ConnectionTimeout
+    from elastic_transport import ConnectionTimeout, SerializationError, TransportError
     from elasticsearch import ApiError
 
+    if isinstance(exc, ApiError):
+        return exc.meta.status in RETRYABLE_STATUS
     if isinstance(exc, TransportConnectionError | ConnectionTimeout):
         return True
-    return isinstance(exc, ApiError) and exc.meta.status in RETRYABLE_STATUS
+    return isinstance(exc, TransportError) and not isinstance(exc, SerializationError)
+
+
+def _permanent_request_error(exc: Exception) -> str | None:
+    """The reason when Elasticsearch refused the whole request for good (e.g. 400, 413), else None."""
+    from elasticsearch import ApiError
+
+    if isinstance(exc, ApiError) and exc.meta.status not in RETRYABLE_STATUS:
+        return f"elasticsearch status {exc.meta.status}: {str(exc)[:500]}"
+    return None
 
 
 def bulk_index(
@@ -67,47 +77,59 @@ def bulk_index(
     index: str,
     items: Sequence[BulkItem],
     *,
-    max_retries: int = 5,
-    base_delay_s: float = 0.5,
-    max_delay_s: float = 30.0,
-    sleep: Callable[[float], None] = time.sleep,
+    outage: OutageLog | None = None,
+    backoff: Backoff | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> BulkOutcome:
-    """Index ``items`` with the bulk API; retry what is retryable; report the rest."""
+    """Index ``items`` with the bulk API; wait out what is retryable; report permanent failures."""
+    outage = outage or OutageLog("elasticsearch")
+    backoff = backoff or Backoff()
     outcome = BulkOutcome(indexed=[], failed=[], attempts=0)
-    pending = list(range(len(items)))
-    while pending:
+    started = time.monotonic()
+    queue: list[list[int]] = [list(range(len(items)))]
+    failures = 0
+    while queue:
+        pending = queue.pop()
         outcome.attempts += 1
-        retry: list[int] = []
         try:
             response = client.bulk(operations=_actions(index, items, pending), refresh=False)
         except Exception as exc:
-            if not _is_transport_error(exc):
-                raise
-            retry = pending
-            last_error = f"{type(exc).__name__}: {exc}"
-        else:
-            last_error = ""
-            for pos, result in zip(pending, response["items"], strict=True):
-                info = result.get("index", {})
-                status = int(info.get("status", 500))
-                if status < 300:
-                    outcome.indexed.append(pos)
-                elif status in RETRYABLE_STATUS:
-                    retry.append(pos)
-                    last_error = str(info.get("error"))
+            reason = _permanent_request_error(exc)
+            if reason is not None:
+                if len(pending) == 1:
+                    outcome.failed.append((pending[0], reason))
                 else:
-                    outcome.failed.append((pos, f"elasticsearch status {status}: {info.get('error')}"))
-        if not retry:
-            break
-        if outcome.attempts > max_retries:
-            raise BulkRetryExhausted(
-                f"{len(retry)} document(s) not indexed into {index} after {outcome.attempts} attempts: "
-                f"{last_error}. Check that Elasticsearch is up (`newsmon services status`)."
-            )
-        delay = min(max_delay_s, base_delay_s * 2 ** (outcome.attempts - 1)) * random.uniform(0.5, 1.0)
-        logger.warning(
-            "bulk retry index=%s pending=%d delay_s=%.2f error=%s", index, len(retry), delay, last_error
-        )
-        sleep(delay)
-        pending = retry
+                    half = len(pending) // 2
+                    queue.extend([pending[half:], pending[:half]])
+                continue
+            if not is_transient_es_error(exc):
+                raise
+            failures += 1
+            outcome.retried_items += len(pending)
+            outage.failed(f"{type(exc).__name__}: {str(exc)[:200]}")
+            wait(backoff.delay(failures), sleep)
+            queue.append(pending)
+            continue
+        retry: list[int] = []
+        last_error = ""
+        for pos, result in zip(pending, response["items"], strict=True):
+            info = result.get("index", {})
+            status = int(info.get("status", 500))
+            if status < 300:
+                outcome.indexed.append(pos)
+            elif status in RETRYABLE_STATUS:
+                retry.append(pos)
+                last_error = f"status {status}: {str(info.get('error'))[:200]}"
+            else:
+                outcome.failed.append((pos, f"elasticsearch status {status}: {info.get('error')}"))
+        if retry:
+            failures += 1
+            outcome.retried_items += len(retry)
+            outage.failed(f"{len(retry)} of {len(pending)} document(s) refused for now, {last_error}")
+            wait(backoff.delay(failures), sleep)
+            queue.append(retry)
+        else:
+            failures = 0
+            outage.recovered()
+    outcome.latency_s = time.monotonic() - started
     return outcome

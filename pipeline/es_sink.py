@@ -22,6 +22,7 @@ from newsmon.core.settings import ElasticsearchSettings
 from pipeline.dead_letter import DeadLetter
 from pipeline.es_bulk import BulkItem, bulk_index
 from pipeline.kafka_source import KafkaMessage, in_global_window
+from pipeline.retry import OutageLog, quiet_client_loggers
 
 __all__ = ["FAILED_TAG", "WriteToElasticsearch"]
 
@@ -39,8 +40,14 @@ class _BulkIndexFn(beam.DoFn):  # type: ignore[misc]
         self._indexed = Metrics.counter("elasticsearch", "documents_indexed")
         self._rejected = Metrics.counter("elasticsearch", "documents_rejected")
         self._batch_sizes = Metrics.distribution("elasticsearch", "bulk_batch_size")
+        self._latency = Metrics.distribution("elasticsearch", "bulk_latency_ms")
+        self._retried = Metrics.counter("elasticsearch", "items_retried")
+        self._outage = OutageLog(
+            f"elasticsearch at {settings.url}", hint="check `newsmon status` / `newsmon services status`"
+        )
 
     def setup(self) -> None:
+        quiet_client_loggers()
         if self._client_factory is not None:
             self._client = self._client_factory()
         else:
@@ -69,8 +76,11 @@ class _BulkIndexFn(beam.DoFn):  # type: ignore[misc]
             self._client,
             self._settings.index,
             [item for _, item in batch],
-            max_retries=self._settings.max_retries,
+            outage=self._outage,
         )
+        self._latency.update(int(outcome.latency_s * 1000))
+        if outcome.retried_items:
+            self._retried.inc(outcome.retried_items)
         for pos in outcome.indexed:
             self._indexed.inc()
             message, item = batch[pos]
@@ -88,7 +98,11 @@ class _BulkIndexFn(beam.DoFn):  # type: ignore[misc]
 
 
 class WriteToElasticsearch(beam.PTransform):  # type: ignore[misc]
-    """Idempotent, batched, retried bulk indexing; returns ``(indexed, failed)`` PCollections."""
+    """Idempotent, batched bulk indexing that waits out outages; returns ``(indexed, failed)``.
+
+    Used by the pipeline after enrichment. An unavailable cluster blocks the bundle (and so the
+    reader) until it is back; only documents Elasticsearch rejects for good are in ``failed``.
+    """
 
     def __init__(
         self, settings: ElasticsearchSettings, client_factory: Callable[[], Any] | None = None

@@ -14,7 +14,7 @@ from newsmon.core.settings import Settings
 from pipeline.app import build_pipeline
 from pipeline.options import pipeline_options
 
-__all__ = ["StreamingJob"]
+__all__ = ["StreamingJob", "summarise_metrics"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,31 +49,118 @@ def _silence_cancel_noise() -> None:
         sys.stderr = _CancelNoiseFilter(sys.stderr)
 
 
+def _runner_children(binary: Path | None) -> list[int]:
+    """Pids of this process's children running the Prism binary."""
+    if binary is None:
+        return []
+    import psutil
+
+    pids = []
+    for child in psutil.Process().children(recursive=False):
+        try:
+            if child.exe() == str(binary) or Path(child.cmdline()[0]).name == binary.name:
+                pids.append(child.pid)
+        except (psutil.Error, IndexError):
+            continue
+    return pids
+
+
+def summarise_metrics(results: dict[str, Any]) -> dict[str, float]:
+    """Beam ``MetricResults.query()`` -> ``{"namespace.name": value}`` for our own metrics.
+
+    Counters are summed over steps; a distribution gives ``.count``, ``.sum`` and ``.max``.
+    Beam's internal ``beam`` namespace is left out.
+    """
+    out: dict[str, float] = {}
+    for counter in results.get("counters", []):
+        name = counter.key.metric
+        if name.namespace == "beam":
+            continue
+        key = f"{name.namespace}.{name.name}"
+        value = counter.committed if counter.committed is not None else counter.attempted
+        out[key] = out.get(key, 0.0) + float(value or 0)
+    for dist in results.get("distributions", []):
+        name = dist.key.metric
+        if name.namespace == "beam":
+            continue
+        data = dist.committed if dist.committed is not None else dist.attempted
+        if data is None:
+            continue
+        key = f"{name.namespace}.{name.name}"
+        out[f"{key}.count"] = out.get(f"{key}.count", 0.0) + float(data.count)
+        out[f"{key}.sum"] = out.get(f"{key}.sum", 0.0) + float(data.sum)
+        out[f"{key}.max"] = max(out.get(f"{key}.max", 0.0), float(data.max or 0))
+    return out
+
+
 class StreamingJob:
-    """A submitted streaming pipeline; used where a caller must stop it (demo run, tests)."""
+    """A submitted streaming pipeline; used where a caller must watch or stop it (the supervisor of
+    ``newsmon pipeline run`` / ``newsmon run``, tests)."""
 
     def __init__(
         self, settings: Settings, prism_binary: Path | None = None, extra_args: list[str] | None = None
     ):
         self._settings = settings
+        self._prism_binary = prism_binary
         self._options = pipeline_options(settings, list(extra_args or []), prism_binary)
         self._result: Any = None
+        self._runner_pids: list[int] = []
+        self._lost: str | None = None
 
     def start(self) -> StreamingJob:
+        from pipeline.retry import reset_shutdown
+
+        reset_shutdown()
+        before = set(_runner_children(self._prism_binary))
         pipeline = beam.Pipeline(options=self._options)
         build_pipeline(pipeline, self._settings)
         self._result = pipeline.run()
+        self._runner_pids = [p for p in _runner_children(self._prism_binary) if p not in before]
         logger.info("pipeline submitted state=%s", self.state)
         return self
 
     @property
     def state(self) -> str:
-        return str(self._result.state) if self._result is not None else "NOT_STARTED"
+        if self._result is None:
+            return "NOT_STARTED"
+        if self._lost is not None:
+            return "UNKNOWN"
+        try:
+            return str(self._result.state)
+        except Exception as exc:  # the job service (runner) is gone: the job is lost with it
+            self._lost = f"the runner stopped answering ({type(exc).__name__}: {str(exc)[:200]})"
+            return "UNKNOWN"
 
     def is_running(self) -> bool:
         from apache_beam.runners.runner import PipelineState
 
-        return self._result is not None and not PipelineState.is_terminal(self._result.state)
+        state = self.state
+        return state not in ("NOT_STARTED", "UNKNOWN") and not PipelineState.is_terminal(state)
+
+    def failure_reason(self) -> str:
+        """Why a job that is no longer running ended, in one line (the runner's last error)."""
+        if self._lost is not None:
+            return self._lost
+        if self._result is None:
+            return "not started"
+        try:
+            self._result.wait_until_finish(duration=1000)
+        except Exception as exc:
+            text = str(exc).strip().splitlines()
+            return text[-1][:500] if text else type(exc).__name__
+        return f"ended in state {self.state}"
+
+    def metrics(self) -> dict[str, float]:
+        """Current values of the job's own metrics (``namespace.name``, summed over steps)."""
+        if self._result is None or self._lost is not None:
+            return {}
+        self._result._metrics = None  # the portable result caches its first answer; ask again
+        try:
+            results = self._result.metrics().query()
+        except Exception as exc:
+            logger.debug("metrics query failed: %s", exc)
+            return {}
+        return summarise_metrics(results)
 
     def wait(self, timeout_s: float | None = None) -> str:
         """Block until the job ends (or ``timeout_s`` passes); return its state."""
@@ -85,11 +172,41 @@ class StreamingJob:
     def cancel(self) -> None:
         if self._result is None:
             return
+        from pipeline.retry import request_shutdown
+
         _silence_cancel_noise()
-        try:
-            self._result.cancel()
-        except Exception as exc:
-            logger.info("cancel: %s", exc)
+        request_shutdown()  # DoFns waiting out an outage give up quietly
+        if self._lost is None:
+            try:
+                self._result.cancel()
+            except Exception as exc:
+                logger.info("cancel: %s", exc)
+        self.release_runner()
+
+    def release_runner(self) -> None:
+        """Stop the runner process this job started (Prism), so restarts do not pile them up."""
+        import psutil
+
+        for pid in self._runner_pids:
+            try:
+                process = psutil.Process(pid)
+                process.terminate()
+                process.wait(timeout=10)
+            except psutil.TimeoutExpired:
+                process.kill()
+            except psutil.Error:
+                continue
+        self._runner_pids = []
+
+    def kill_runner_for_test(self) -> None:
+        """Kill -9 the runner process (fault tests: "the runner dies")."""
+        import psutil
+
+        for pid in self._runner_pids:
+            try:
+                psutil.Process(pid).kill()
+            except psutil.Error:
+                continue
 
     def __enter__(self) -> StreamingJob:
         return self.start()

@@ -17,6 +17,14 @@ was indexed or dead-lettered).
 Each message carries ``covered_from``: the first offset it accounts for. Consecutive messages of a
 partition tile the offset space without gaps, even across transaction markers or compacted-away
 offsets, which is what lets the committer advance safely.
+
+Element timestamps and the watermark follow the *processing-time* policy (Beam KafkaIO's default
+``ProcessingTimePolicy``): an element is stamped with the time it was read, and the watermark is
+the time of the last read (or just under "now" when idle). Kafka's own record timestamps cannot be
+used: after an outage the backlog holds records older than a watermark already advanced while idle,
+and a runner may drop such late elements at the stateful offset committer (seen on Prism: the
+articles were indexed but their offsets never committed). The Kafka time stays in
+``KafkaMessage.timestamp_ms`` for the documents.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from newsmon.core.settings import KafkaSettings
+from pipeline.retry import Backoff, OutageLog, is_transient_kafka_error, retry_forever
 
 __all__ = ["KafkaMessage", "KafkaPartition", "ReadFromKafkaSDF", "in_global_window", "list_partitions"]
 
@@ -76,11 +85,13 @@ class KafkaMessage:
 
 
 def in_global_window(value: Any, message: KafkaMessage) -> Any:
-    """Wrap ``value`` for output from ``finish_bundle``: global window, ``message``'s Kafka time."""
+    """Wrap ``value`` for output from ``finish_bundle``: global window, stamped now (processing time,
+    like every element read from Kafka, so it is never behind the watermark)."""
     from apache_beam.transforms.window import GlobalWindow
     from apache_beam.utils.windowed_value import WindowedValue
 
-    return WindowedValue(value, max(message.timestamp_ms, 0) / 1000.0, [GlobalWindow()])
+    del message  # kept in the signature: callers name the message the value stands for
+    return WindowedValue(value, time.time(), [GlobalWindow()])
 
 
 def list_partitions(settings: KafkaSettings, topic: str, timeout_s: float = 30.0) -> list[KafkaPartition]:
@@ -126,18 +137,23 @@ def _starting_offset(settings: KafkaSettings, element: KafkaPartition) -> int:
     from kafka.structs import OffsetAndMetadata
 
     tp = TopicPartition(element.topic, element.partition)
-    consumer = KafkaConsumer(
-        **settings.client_kwargs(), group_id=settings.consumer_group, enable_auto_commit=False
-    )
-    try:
-        committed = consumer.committed(tp)
-        if committed is not None:
-            return int(committed)
-        earliest = int(consumer.beginning_offsets([tp])[tp])
-        consumer.commit({tp: OffsetAndMetadata(earliest, "", -1)})
-        return earliest
-    finally:
-        consumer.close()
+
+    def look_up() -> int:
+        consumer = KafkaConsumer(
+            **settings.client_kwargs(), group_id=settings.consumer_group, enable_auto_commit=False
+        )
+        try:
+            committed = consumer.committed(tp)
+            if committed is not None:
+                return int(committed)
+            earliest = int(consumer.beginning_offsets([tp])[tp])
+            consumer.commit({tp: OffsetAndMetadata(earliest, "", -1)})
+            return earliest
+        finally:
+            consumer.close()
+
+    outage = OutageLog(f"kafka at {settings.bootstrap_servers} (start offset of {element.key})")
+    return int(retry_forever(look_up, is_transient_kafka_error, outage))
 
 
 class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
@@ -155,6 +171,9 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
         self._next_offsets: dict[str, int] = {}  # where each consumer will read next
         self._read = Metrics.counter("kafka_source", "records_read")
         self._polls = Metrics.counter("kafka_source", "polls")
+        self._poll_failures = Metrics.counter("kafka_source", "poll_failures")
+        self._outages: dict[str, OutageLog] = {}
+        self._failures: dict[str, int] = {}
 
     def initial_restriction(self, element: KafkaPartition) -> OffsetRange:
         return OffsetRange(_starting_offset(self._settings, element), _UNBOUNDED_END)
@@ -196,20 +215,30 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
         from kafka import TopicPartition
 
         tp = TopicPartition(element.topic, element.partition)
-        consumer = self._consumer(element)
         position = int(tracker.current_restriction().start)
-        if self._next_offsets.get(element.key) != position:
-            consumer.seek(tp, position)  # a seek drops prefetched records: only when resuming elsewhere
-        self._polls.inc()
-        batch = consumer.poll(timeout_ms=self._poll_timeout_ms, max_records=self._max_records).get(tp, [])
+        try:
+            consumer = self._consumer(element)
+            if self._next_offsets.get(element.key) != position:
+                consumer.seek(tp, position)  # a seek drops prefetched records: only when resuming elsewhere
+            self._polls.inc()
+            batch = consumer.poll(timeout_ms=self._poll_timeout_ms, max_records=self._max_records).get(tp, [])
+        except Exception as exc:
+            if not is_transient_kafka_error(exc):
+                raise
+            tracker.defer_remainder(self._poll_failed(element, exc))
+            return
+        self._poll_ok(element)
         covered_from = position
         for record in batch:
             if record.offset < position:
                 continue
             if not tracker.try_claim(record.offset):
+                # The runner split the restriction here: the rest of this batch belongs to the
+                # remainder, so the consumer (already past it) must seek back when that resumes.
+                self._next_offsets.pop(element.key, None)
                 return
             self._read.inc()
-            event_time = Timestamp.of(max(record.timestamp, 0) / 1000.0)
+            event_time = Timestamp.now()  # processing-time policy: see the module docstring
             yield beam.window.TimestampedValue(
                 KafkaMessage(
                     topic=element.topic,
@@ -228,7 +257,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
             if current is None or event_time > current:
                 watermark.set_watermark(event_time)
         if not batch:
-            idle_watermark = Timestamp.now() - Duration(seconds=5)
+            idle_watermark = Timestamp.now() - Duration(seconds=1)
             current = watermark.current_watermark()
             if current is None or idle_watermark > current:
                 watermark.set_watermark(idle_watermark)
@@ -236,9 +265,33 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
         else:
             tracker.defer_remainder()
 
+    def _poll_failed(self, element: KafkaPartition, exc: Exception) -> Duration:
+        """Log the outage (once per state change), drop the consumer, and say when to try again."""
+        self._poll_failures.inc()
+        outage = self._outages.setdefault(
+            element.key, OutageLog(f"kafka at {self._settings.bootstrap_servers} (reading {element.key})")
+        )
+        outage.failed(f"{type(exc).__name__}: {str(exc)[:200]}")
+        consumer = self._consumers.pop(element.key, None)
+        self._next_offsets.pop(element.key, None)
+        if consumer is not None:
+            try:
+                consumer.close()
+            except Exception as close_exc:
+                logger.debug("closing consumer of %s: %s", element.key, close_exc)
+        self._failures[element.key] = self._failures.get(element.key, 0) + 1
+        return Duration(seconds=Backoff().delay(self._failures[element.key]))
+
+    def _poll_ok(self, element: KafkaPartition) -> None:
+        if self._failures.pop(element.key, None) is not None:
+            self._outages[element.key].recovered()
+
     def teardown(self) -> None:
         for consumer in self._consumers.values():
-            consumer.close()
+            try:
+                consumer.close()
+            except Exception as exc:
+                logger.debug("closing consumer: %s", exc)
         self._consumers.clear()
         self._next_offsets.clear()
 

@@ -6,11 +6,17 @@ can finish out of order, so commits follow the *contiguous* prefix: each message
 offsets ``[covered_from, offset]`` and the committed position only advances over an unbroken run
 of covered ranges (:class:`OffsetTiler`). A crash re-reads at most the uncommitted tail, and the
 idempotent Elasticsearch writes make the replay harmless (at-least-once, no loss).
+
+Kafka being away (a broker restart, a coordinator move) is waited out with backoff and no time
+limit (:mod:`pipeline.retry`); the committer client is rebuilt after each failure. A commit that
+keeps failing holds this stage, never the job.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +28,7 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
 from newsmon.core.settings import KafkaSettings
 from pipeline.kafka_source import KafkaMessage
+from pipeline.retry import OutageLog, is_transient_kafka_error, retry_forever
 
 __all__ = ["CommitOffsets", "KafkaOffsetCommitter", "OffsetTiler"]
 
@@ -49,6 +56,36 @@ class OffsetTiler:
             if end + 1 > self.next_offset:
                 self.next_offset = end + 1
                 advanced = True
+
+
+# The tiler of each (consumer group, partition) is also kept in this process, and updated under a
+# per-partition lock. Runner state alone proved unreliable on Prism: bundles of the same key ran
+# concurrently after an outage, each read the partition's state, and the last writer dropped the
+# other's finished ranges, so commits stalled for good (every article indexed, lag never 0).
+# Messages of one partition all go to one worker (the stage is keyed by partition), so this copy
+# is complete where it exists; the runner state still carries it across worker restarts.
+_TILERS: dict[tuple[str, str], OffsetTiler] = {}
+_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(key: tuple[str, str]) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, threading.Lock())
+
+
+def _merge(a: OffsetTiler | None, b: OffsetTiler | None) -> OffsetTiler | None:
+    """The union of two views of one partition's finished ranges (either may be missing or older)."""
+    if a is None or b is None:
+        return copy.deepcopy(a or b)
+    merged = OffsetTiler(next_offset=min(a.next_offset, b.next_offset))
+    for tiler in (a, b):
+        for start, end in tiler.pending.items():
+            merged.add(start, end)
+    for tiler in (a, b):
+        if tiler.next_offset > merged.next_offset:
+            merged.add(merged.next_offset, tiler.next_offset - 1)
+    return merged
 
 
 class KafkaOffsetCommitter:
@@ -87,11 +124,31 @@ class _CommitFn(beam.DoFn):  # type: ignore[misc]
         self._committer_factory = committer_factory
         self._committer: Any = None
         self._commits = Metrics.counter("kafka_offsets", "commits")
+        self._commit_failures = Metrics.counter("kafka_offsets", "commit_failures")
+        self._initialised = Metrics.counter("kafka_offsets", "tilers_initialised")
         self._pending = Metrics.distribution("kafka_offsets", "pending_ranges")
+        self._outage = OutageLog(
+            f"kafka at {settings.bootstrap_servers} (offset commits for {settings.consumer_group})",
+            hint="records stay uncommitted until it is back; check `newsmon status`",
+        )
 
-    def setup(self) -> None:
-        factory = self._committer_factory or (lambda: KafkaOffsetCommitter(self._settings))
-        self._committer = factory()
+    def _client(self) -> Any:
+        if self._committer is None:
+            factory = self._committer_factory or (lambda: KafkaOffsetCommitter(self._settings))
+            self._committer = factory()
+        return self._committer
+
+    def _reset(self, _exc: Exception) -> None:
+        self._commit_failures.inc()
+        committer, self._committer = self._committer, None
+        if committer is not None:
+            try:
+                committer.close()
+            except Exception as exc:  # a broken client may fail to close; the outage is what matters
+                logger.debug("closing offset committer: %s", exc)
+
+    def _with_retries(self, operation: Any) -> Any:
+        return retry_forever(operation, is_transient_kafka_error, self._outage, on_retry=self._reset)
 
     def process(
         self,
@@ -99,21 +156,46 @@ class _CommitFn(beam.DoFn):  # type: ignore[misc]
         tiler_state: Any = beam.DoFn.StateParam(TILER),  # noqa: B008
     ) -> Iterator[tuple[str, int]]:
         key, message = element
-        tiler: OffsetTiler | None = tiler_state.read()
-        if tiler is None:
-            committed = self._committer.committed(message.topic, message.partition)
-            tiler = OffsetTiler(next_offset=committed if committed is not None else message.covered_from)
-        if tiler.add(message.covered_from, message.offset):
-            self._committer.commit(message.topic, message.partition, tiler.next_offset)
-            self._commits.inc()
-            logger.debug("committed %s offset=%d", key, tiler.next_offset)
+        memory_key = (self._settings.consumer_group, key)
+        with _lock_for(memory_key):  # read-modify-write of one partition's tiler, never concurrent
+            tiler = _merge(tiler_state.read(), _TILERS.get(memory_key))
+            if tiler is None:
+                self._initialised.inc()
+                committed = self._with_retries(
+                    lambda: self._client().committed(message.topic, message.partition)
+                )
+                tiler = OffsetTiler(next_offset=committed if committed is not None else message.covered_from)
+            advanced = tiler.add(message.covered_from, message.offset)
+            if advanced:
+                offset = tiler.next_offset
+                self._with_retries(lambda: self._client().commit(message.topic, message.partition, offset))
+                self._commits.inc()
+                logger.debug("committed %s offset=%d", key, offset)
+            self._pending.update(len(tiler.pending))
+            tiler_state.write(tiler)
+            _TILERS[memory_key] = tiler
+        if advanced:
             yield (key, tiler.next_offset)
-        self._pending.update(len(tiler.pending))
-        tiler_state.write(tiler)
 
     def teardown(self) -> None:
         if self._committer is not None:
-            self._committer.close()
+            try:
+                self._committer.close()
+            except Exception as exc:
+                logger.debug("closing offset committer: %s", exc)
+
+
+def _keyed_now(message: KafkaMessage) -> Any:
+    """``(partition key, message)`` stamped with the current time.
+
+    A message can reach this stage long after it was read (it waited for Elasticsearch to come
+    back); by then the stage's watermark may have passed its timestamp, and a runner may treat it as
+    late and drop it before the stateful committer (seen on Prism after a broker restart: articles
+    indexed, offsets never committed). Stamped "now" it is never behind the watermark.
+    """
+    import time
+
+    return beam.window.TimestampedValue((message.partition_key, message), time.time())
 
 
 class CommitOffsets(beam.PTransform):  # type: ignore[misc]
@@ -127,7 +209,6 @@ class CommitOffsets(beam.PTransform):  # type: ignore[misc]
     def expand(self, done: beam.PCollection[KafkaMessage]) -> beam.PCollection[tuple[str, int]]:
         return (
             done
-            | "KeyByPartition"
-            >> beam.Map(lambda m: (m.partition_key, m)).with_output_types(tuple[str, KafkaMessage])
+            | "KeyByPartition" >> beam.Map(_keyed_now).with_output_types(tuple[str, KafkaMessage])
             | "CommitContiguous" >> beam.ParDo(_CommitFn(self._settings, self._committer_factory))
         )

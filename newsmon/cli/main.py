@@ -65,9 +65,21 @@ def _is_user_error(exc: BaseException) -> bool:
     return any(f"{cls.__module__}.{cls.__qualname__}" in USER_ERRORS for cls in type(exc).__mro__)
 
 
+# Loggers whose records are progress for people (an outage waited out, an alert raised): printed as
+# calm "[newsmon] ..." lines like the CLI's own progress, not as WARNING records.
+CALM_LOGGERS: tuple[str, ...] = ("pipeline.retry", "newsmon.alerts", "pipeline.supervisor")
+
+
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    calm = logging.StreamHandler(sys.stderr)
+    calm.setFormatter(logging.Formatter("[newsmon] %(message)s"))
+    for name in CALM_LOGGERS:
+        calm_logger = logging.getLogger(name)
+        calm_logger.handlers = [calm]
+        calm_logger.propagate = False
+        calm_logger.setLevel(min(level, logging.INFO))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 from newsmon.cli.common import load, progress
 from newsmon.core.settings import Settings
 
-__all__ = ["register", "resolve_prism"]
+__all__ = ["make_supervisor", "register", "resolve_prism", "supervise"]
 
 
 def register(subparsers: Any) -> None:
@@ -21,6 +23,9 @@ def register(subparsers: Any) -> None:
     run = sub.add_parser("run", help="run the streaming pipeline until interrupted")
     run.add_argument(
         "--runner", choices=["prism", "flink", "dataflow", "direct"], help="override pipeline.runner"
+    )
+    run.add_argument(
+        "--report-every", type=float, default=60.0, help="seconds between progress lines (0: none)"
     )
     run.add_argument("beam_args", nargs=argparse.REMAINDER, help="extra Beam options after --")
     run.set_defaults(func=_run)
@@ -49,7 +54,6 @@ def _init(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from pipeline.init import initialise
-    from pipeline.job import StreamingJob
 
     settings = load(args)
     if args.runner:
@@ -58,20 +62,82 @@ def _run(args: argparse.Namespace) -> int:
         )
     initialise(settings)
     extra = [a for a in args.beam_args if a != "--"]
-    job = StreamingJob(settings, prism_binary=resolve_prism(settings), extra_args=extra).start()
     progress(
-        f"pipeline running on {settings.pipeline.runner}: {settings.kafka.articles_topic} -> "
-        f"{settings.elasticsearch.url}/{settings.elasticsearch.index} (Ctrl-C to stop)"
+        f"pipeline on {settings.pipeline.runner}: {settings.kafka.articles_topic} -> "
+        f"{settings.elasticsearch.url}/{settings.elasticsearch.index}; supervised: restarted if it ends "
+        "(Ctrl-C to stop)"
     )
+    supervise(settings, extra, report_every_s=args.report_every)
+    return 0
+
+
+def make_supervisor(
+    settings: Settings, extra_args: list[str] | None = None, *, report_every_s: float = 60.0
+) -> Any:
+    """A ``JobSupervisor`` for the configured runner that reports progress and writes its status."""
+    from pipeline.job import StreamingJob
+    from pipeline.supervisor import JobSupervisor, status_file
+
+    prism = resolve_prism(settings)
+    reporter = _ProgressReporter(settings, report_every_s)
+    return JobSupervisor(
+        lambda: StreamingJob(settings, prism_binary=prism, extra_args=extra_args).start(),
+        runner=settings.pipeline.runner,
+        status_path=status_file(settings.services.state_dir),
+        on_tick=reporter.tick,
+        progress=progress,
+    )
+
+
+def supervise(
+    settings: Settings,
+    extra_args: list[str] | None = None,
+    *,
+    stop: threading.Event | None = None,
+    report_every_s: float = 60.0,
+) -> None:
+    """Run the streaming job under a ``JobSupervisor`` until ``stop`` is set, Ctrl-C or SIGTERM."""
+    stop = stop or threading.Event()
+    supervisor = make_supervisor(settings, extra_args, report_every_s=report_every_s)
+    previous = _stop_on_sigterm(stop)
     try:
-        while job.is_running():
-            time.sleep(10)
-            progress(f"state={job.state} indexed={_count(settings)}")
+        supervisor.run(stop)
     except KeyboardInterrupt:
         progress("stopping pipeline")
+        stop.set()
+        supervisor.close()
     finally:
-        job.cancel()
-    return 0
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_on_sigterm(stop: threading.Event) -> Any:
+    """SIGTERM (docker stop, systemd) stops the supervisor like Ctrl-C; returns the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+
+class _ProgressReporter:
+    """Prints one calm progress line every ``every_s`` seconds while the job runs."""
+
+    def __init__(self, settings: Settings, every_s: float) -> None:
+        self._settings = settings
+        self._every_s = every_s
+        self._last = time.monotonic()
+
+    def tick(self, job: Any) -> None:
+        if self._every_s <= 0 or time.monotonic() - self._last < self._every_s:
+            return
+        self._last = time.monotonic()
+        metrics = job.metrics()
+        read = int(metrics.get("kafka_source.records_read", 0))
+        indexed = int(metrics.get("elasticsearch.documents_indexed", 0))
+        dead = int(metrics.get("dead_letter.written", 0))
+        progress(
+            f"state={job.state} read={read} indexed={indexed} dead-lettered={dead} "
+            f"in index={_count(self._settings)}"
+        )
 
 
 def _count(settings: Settings) -> str:
@@ -79,6 +145,7 @@ def _count(settings: Settings) -> str:
 
     try:
         with Elasticsearch(**settings.elasticsearch.client_kwargs()) as es:
-            return str(es.count(index=settings.elasticsearch.index)["count"])
+            answer = es.options(request_timeout=3, max_retries=0).count(index=settings.elasticsearch.index)
+            return str(answer["count"])
     except TransportError as exc:
         return f"unknown ({type(exc).__name__})"

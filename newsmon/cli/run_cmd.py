@@ -39,10 +39,9 @@ def register(subparsers: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from connectors.feedlist import load_feed_list
-    from newsmon.cli.pipeline_cmd import resolve_prism
+    from newsmon.cli.pipeline_cmd import make_supervisor
     from newsmon.services import LocalServices
     from pipeline.init import initialise
-    from pipeline.job import StreamingJob
 
     settings = load(args)
     feeds = REAL_FEEDS if args.real_feeds else (args.feeds or DEMO_FEEDS)
@@ -54,26 +53,34 @@ def _run(args: argparse.Namespace) -> int:
     progress(f"kafka {services.kafka_bootstrap} and elasticsearch {services.elasticsearch_url} are healthy")
     initialise(settings)
     progress(f"preparing the Beam runner ({settings.pipeline.runner})")
-    prism = resolve_prism(settings)
-    job = StreamingJob(settings, prism_binary=prism).start()
+    supervisor = make_supervisor(settings, report_every_s=60.0 if args.follow else 0.0)
+    supervisor.step()  # starts the job; later steps restart it if it ever ends
     progress(f"pipeline running: {settings.kafka.articles_topic} -> {settings.elasticsearch.index}")
     try:
         while True:
-            feed_ids = _poll_and_wait(settings, feeds, args.timeout, job)
+            feed_ids = _poll_and_wait(settings, feeds, args.timeout, supervisor)
             if not args.follow:
                 break
             progress(f"next poll in {args.interval:.0f}s (Ctrl-C to stop)")
-            time.sleep(args.interval)
+            _supervise_for(supervisor, args.interval)
     except KeyboardInterrupt:
         progress("interrupted")
         feed_ids = []
     finally:
-        job.cancel()
+        supervisor.close()
     _print_results(settings, feed_ids)
     return 0
 
 
-def _poll_and_wait(settings: Settings, feeds: Path, timeout_s: float, job: Any) -> list[str]:
+def _supervise_for(supervisor: Any, seconds: float) -> None:
+    """Sleep ``seconds`` while the supervisor keeps the pipeline job running."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        supervisor.step()
+        time.sleep(min(5.0, max(0.0, deadline - time.monotonic())))
+
+
+def _poll_and_wait(settings: Settings, feeds: Path, timeout_s: float, supervisor: Any) -> list[str]:
     from connectors.runner import poll_once
 
     progress(f"polling feeds from {feeds}")
@@ -90,12 +97,12 @@ def _poll_and_wait(settings: Settings, feeds: Path, timeout_s: float, job: Any) 
     progress(
         f"published {len(report.published)} new article(s) from {len(report.feeds)} feed(s), {failed} failed"
     )
-    _wait_indexed(settings, report.published, timeout_s, job)
+    _wait_indexed(settings, report.published, timeout_s, supervisor)
     return [f.feed_id for f in report.feeds]
 
 
-def _wait_indexed(settings: Settings, ids: list[str], timeout_s: float, job: Any) -> None:
-    from elasticsearch import Elasticsearch
+def _wait_indexed(settings: Settings, ids: list[str], timeout_s: float, supervisor: Any) -> None:
+    from elasticsearch import Elasticsearch, TransportError
 
     if not ids:
         return
@@ -103,16 +110,21 @@ def _wait_indexed(settings: Settings, ids: list[str], timeout_s: float, job: Any
     with Elasticsearch(**settings.elasticsearch.client_kwargs()) as es:
         last = -1
         while True:
-            es.indices.refresh(index=settings.elasticsearch.index)
-            found = es.mget(index=settings.elasticsearch.index, ids=ids, source=False)["docs"]
-            done = sum(1 for d in found if d.get("found"))
+            try:
+                es.indices.refresh(index=settings.elasticsearch.index)
+                found = es.mget(index=settings.elasticsearch.index, ids=ids, source=False)["docs"]
+            except TransportError as exc:
+                progress(f"elasticsearch unavailable ({type(exc).__name__}); still waiting")
+                found = []
+                done = last
+            else:
+                done = sum(1 for d in found if d.get("found"))
             if done != last:
                 progress(f"indexed {done}/{len(ids)}")
                 last = done
             if done >= len(ids):
                 return
-            if not job.is_running():
-                raise SystemExit(f"newsmon: the pipeline stopped ({job.state}); see the log above")
+            supervisor.step()
             if time.monotonic() > deadline:
                 progress(
                     f"timed out after {timeout_s:.0f}s with {done}/{len(ids)} indexed; "

@@ -123,6 +123,8 @@ class ServicesSettings(_Section):
     elasticsearch_transport_port: int = Field(default=9301, ge=1024, le=65535)
     kafka_heap: str = "512m"
     elasticsearch_heap: str = "768m"
+    # Extra elasticsearch.yml settings for the local node (e.g. a small write queue in fault tests).
+    elasticsearch_node_settings: dict[str, str | int | float | bool] = Field(default_factory=dict)
     java_home: Path | None = None
     maven_repository: str = "https://repo.maven.apache.org/maven2"
     start_timeout_s: float = Field(default=180.0, gt=0)

@@ -17,6 +17,8 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from newsmon.core.settings import AlertsSettings, ElasticsearchSettings
+from pipeline.es_bulk import is_transient_es_error
+from pipeline.retry import OutageLog, retry_forever
 
 __all__ = ["ALERTS_MAPPING", "DispatchAlerts", "article_summary"]
 
@@ -72,6 +74,10 @@ class _DispatchFn(beam.DoFn):  # type: ignore[misc]
         self._by_id = {s.id: s for s in self._subs}
         self._notifiers = {s.id: [build_notifier(spec) for spec in s.notify] for s in self._subs}
         self._client = self._es_factory() if self._es_factory else Elasticsearch(**self._es.client_kwargs())
+        self._outage = OutageLog(f"elasticsearch at {self._es.url} (alerts index {self._alerts.index})")
+
+    def _es_call(self, operation: Callable[[], Any]) -> Any:
+        return retry_forever(operation, is_transient_es_error, self._outage)
 
     def process(self, element: tuple[Any, dict[str, Any]]) -> Iterator[str]:
         from elasticsearch import ConflictError
@@ -93,7 +99,11 @@ class _DispatchFn(beam.DoFn):  # type: ignore[misc]
                 "created_at": datetime.now(UTC).isoformat(),
             }
             try:
-                self._client.create(index=self._alerts.index, id=match.alert_id, document=record)
+                self._es_call(
+                    lambda m=match, r=record: self._client.create(  # type: ignore[misc]
+                        index=self._alerts.index, id=m.alert_id, document=r
+                    )
+                )
             except ConflictError:
                 self._duplicates.inc()
                 continue
@@ -110,7 +120,11 @@ class _DispatchFn(beam.DoFn):  # type: ignore[misc]
                         "alert delivery failed subscription=%s type=%s: %s", sub.id, notifier.type_name, exc
                     )
                     deliveries.append({"type": notifier.type_name, "ok": False, "error": str(exc)})
-            self._client.update(index=self._alerts.index, id=match.alert_id, doc={"deliveries": deliveries})
+            self._es_call(
+                lambda m=match, d=deliveries: self._client.update(  # type: ignore[misc]
+                    index=self._alerts.index, id=m.alert_id, doc={"deliveries": d}
+                )
+            )
             yield match.alert_id
 
     def teardown(self) -> None:

@@ -12,13 +12,13 @@ logger = logging.getLogger("newsmon.alerts")
 
 @register
 class LogNotifier(Notifier):
-    """Logs one line per alert at WARNING level so it shows with default verbosity."""
+    """Logs one line per alert (``newsmon.alerts`` logger, INFO: the CLI shows it as a calm line)."""
 
     type_name = "log"
 
     def send(self, alert: Alert) -> None:
-        logger.warning(
-            "ALERT subscription=%s article=%s title=%r reasons=%s url=%s",
+        logger.info(
+            "alert subscription=%s article=%s title=%r reasons=%s url=%s",
             alert.subscription_id,
             alert.article.get("id"),
             alert.article.get("title"),

@@ -49,6 +49,9 @@ class FakeCommitter:
     def reset(cls, initial: dict[str, int | None] | None = None) -> None:
         cls.commits = defaultdict(list)
         cls.initial = dict(initial or {})
+        from pipeline import offsets
+
+        offsets._TILERS.clear()
 
 
 class FakeElasticsearch:
@@ -105,7 +108,7 @@ class FakeProducer:
         type(self).sent.append((topic, key, value))
         return _Future()
 
-    def flush(self) -> None:
+    def flush(self, timeout: float | None = None) -> None:
         pass
 
     def close(self, timeout: float | None = None) -> None:

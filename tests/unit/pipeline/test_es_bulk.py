@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
+from elastic_transport import ApiResponseMeta, HttpHeaders
 from elastic_transport import ConnectionError as TransportConnectionError
+from elasticsearch import ApiError
 
-from pipeline.es_bulk import BulkItem, BulkRetryExhausted, bulk_index
+from pipeline.es_bulk import BulkItem, bulk_index
+from pipeline.retry import Backoff, OutageLog
 
 
 class ScriptedClient:
@@ -19,6 +23,8 @@ class ScriptedClient:
         ids = [op["index"]["_id"] for op in operations[::2]]
         self.calls.append(ids)
         step = self.script.pop(0)
+        if callable(step):
+            step = step(ids)
         if isinstance(step, Exception):
             raise step
         return {
@@ -27,6 +33,17 @@ class ScriptedClient:
                 for i, s in zip(ids, step, strict=True)
             ]
         }
+
+
+def api_error(status: int) -> ApiError:
+    meta = ApiResponseMeta(
+        status=status,
+        http_version="1.1",
+        headers=HttpHeaders(),
+        duration=0.0,
+        node=None,  # type: ignore[arg-type]
+    )
+    return ApiError(f"status {status}", meta=meta, body={})
 
 
 def items(n: int) -> list[BulkItem]:
@@ -41,20 +58,44 @@ def test_retries_only_retryable_items_then_succeeds() -> None:
     assert outcome.failed == [(2, "elasticsearch status 400: e")]
     assert client.calls == [["id0", "id1", "id2"], ["id1"]]
     assert len(delays) == 1 and 0 < delays[0] <= 0.5
+    assert outcome.retried_items == 1
 
 
 def test_transport_error_retried_with_growing_backoff() -> None:
     client = ScriptedClient([TransportConnectionError("down"), TransportConnectionError("down"), [201, 201]])
     delays: list[float] = []
-    outcome = bulk_index(client, "idx", items(2), sleep=delays.append, base_delay_s=1.0)
+    outcome = bulk_index(client, "idx", items(2), sleep=delays.append, backoff=Backoff(base_s=1.0))
     assert outcome.indexed == [0, 1] and outcome.attempts == 3
     assert delays[0] <= 1.0 and 1.0 <= delays[1] <= 2.0
 
 
-def test_gives_up_loudly_instead_of_dropping() -> None:
-    client = ScriptedClient([TransportConnectionError("down")] * 3)
-    with pytest.raises(BulkRetryExhausted, match="newsmon services status"):
-        bulk_index(client, "idx", items(1), max_retries=2, sleep=lambda _: None)
+def test_outage_is_waited_out_without_limit_and_logged_once_per_state_change(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    down = 200  # far beyond any retry budget the old code had
+    client = ScriptedClient([TransportConnectionError("refused")] * down + [api_error(503), [201]])
+    delays: list[float] = []
+    clock = iter(range(0, 10_000, 1))
+    outage = OutageLog("elasticsearch", remind_every_s=1e9, clock=lambda: float(next(clock)))
+    with caplog.at_level(logging.WARNING):
+        outcome = bulk_index(client, "idx", items(1), sleep=delays.append, outage=outage)
+    assert outcome.indexed == [0] and outcome.failed == []
+    assert len(delays) == down + 1 and max(delays) <= 30.0
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("elasticsearch unavailable (ConnectionError")
+    assert lines[1].startswith("elasticsearch available again after")
+
+
+def test_whole_request_refused_for_good_is_split_down_to_the_bad_document() -> None:
+    def answer(ids: list[str]) -> Any:
+        return api_error(413) if "id2" in ids else [201] * len(ids)
+
+    client = ScriptedClient([answer] * 10)
+    outcome = bulk_index(client, "idx", items(4), sleep=lambda _: None)
+    assert sorted(outcome.indexed) == [0, 1, 3]
+    assert [pos for pos, _ in outcome.failed] == [2]
+    assert "413" in outcome.failed[0][1]
 
 
 def test_non_transport_errors_propagate() -> None:
