@@ -28,6 +28,7 @@ __all__ = [
     "KafkaUnavailable",
     "PartitionLag",
     "TopicNotFound",
+    "cluster_topics",
     "compute_lag",
     "consumer_lag",
     "topic_record_count",
@@ -115,6 +116,18 @@ def topic_record_count(settings: KafkaSettings, topic: str, timeout_s: float = 1
         beginning = consumer.beginning_offsets(tps, timeout_ms=_remaining_ms(deadline))
         end = consumer.end_offsets(tps, timeout_ms=_remaining_ms(deadline))
         return sum(int(end[tp]) - int(beginning[tp]) for tp in tps)
+
+    return _bounded(settings, None, timeout_s, query)
+
+
+def cluster_topics(settings: KafkaSettings, timeout_s: float = 10) -> set[str]:
+    """Names of the topics on the cluster: a cheap "is Kafka answering?" probe.
+
+    Raises :class:`KafkaUnavailable` within about ``timeout_s`` when Kafka does not answer.
+    """
+
+    def query(consumer: Any, deadline: float) -> set[str]:
+        return {str(name) for name in consumer.topics()}
 
     return _bounded(settings, None, timeout_s, query)
 

@@ -7,7 +7,13 @@ from collections.abc import Callable
 
 import pytest
 
-from newsmon.core.kafka_lag import PartitionLag, TopicNotFound, consumer_lag, topic_record_count
+from newsmon.core.kafka_lag import (
+    PartitionLag,
+    TopicNotFound,
+    cluster_topics,
+    consumer_lag,
+    topic_record_count,
+)
 from newsmon.core.settings import Settings
 from tests.integration.health.kafka_helpers import commit, produce
 
@@ -28,6 +34,7 @@ def test_lag_per_partition(local_services: Settings, kafka_topic_factory: Callab
         PartitionLag(partition=1, committed=None, beginning=0, end=3, lag=3),
     ]
     assert topic_record_count(kafka, topic, timeout_s=10) == 8
+    assert topic in cluster_topics(kafka, timeout_s=10)
 
 
 def test_missing_topic(local_services: Settings) -> None:

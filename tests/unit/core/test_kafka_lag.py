@@ -8,7 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from newsmon.core.kafka_lag import KafkaUnavailable, compute_lag, consumer_lag, topic_record_count
+from newsmon.core.kafka_lag import (
+    KafkaUnavailable,
+    cluster_topics,
+    compute_lag,
+    consumer_lag,
+    topic_record_count,
+)
 from newsmon.core.settings import KafkaSettings
 
 
@@ -58,3 +64,11 @@ def test_silent_broker_raises_within_timeout(silent_port: int) -> None:
     with pytest.raises(KafkaUnavailable, match=f"127.0.0.1:{silent_port}"):
         topic_record_count(settings, "any-topic", timeout_s=1.5)
     assert time.monotonic() - started < 6
+
+
+def test_probe_of_a_silent_broker_raises_within_timeout(silent_port: int) -> None:
+    settings = KafkaSettings(bootstrap_servers=f"127.0.0.1:{silent_port}")
+    started = time.monotonic()
+    with pytest.raises(KafkaUnavailable, match="did not answer within 1s"):
+        cluster_topics(settings, timeout_s=1)
+    assert time.monotonic() - started < 5
