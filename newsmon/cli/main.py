@@ -19,6 +19,7 @@ __all__ = ["main"]
 # (module under newsmon.cli, sub-command names it registers)
 COMMAND_MODULES: tuple[str, ...] = (
     "services_cmd",
+    "status_cmd",
     "connectors_cmd",
     "pipeline_cmd",
     "run_cmd",
