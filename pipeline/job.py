@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -47,6 +48,22 @@ def _silence_cancel_noise() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     if not isinstance(sys.stderr, _CancelNoiseFilter):
         sys.stderr = _CancelNoiseFilter(sys.stderr)
+    if threading.excepthook is not _quiet_closed_streams:
+        global _previous_excepthook
+        _previous_excepthook = threading.excepthook
+        threading.excepthook = _quiet_closed_streams
+
+
+_previous_excepthook = threading.excepthook
+
+
+def _quiet_closed_streams(args: Any) -> None:
+    """After a cancel, Beam's worker threads die on their closed gRPC streams (UNAVAILABLE /
+    CANCELLED): expected, so not printed. Any other thread exception is reported as usual."""
+    text = str(args.exc_value)
+    if "StatusCode.UNAVAILABLE" in text or "StatusCode.CANCELLED" in text or "closed channel" in text:
+        return
+    _previous_excepthook(args)
 
 
 def _runner_children(binary: Path | None) -> list[int]:

@@ -27,6 +27,12 @@ def register(subparsers: Any) -> None:
     run.add_argument(
         "--report-every", type=float, default=60.0, help="seconds between progress lines (0: none)"
     )
+    run.add_argument(
+        "--metrics-port",
+        type=int,
+        default=9464,
+        help="Prometheus /metrics on 127.0.0.1:PORT (0: any free port, -1: off; default 9464)",
+    )
     run.add_argument("beam_args", nargs=argparse.REMAINDER, help="extra Beam options after --")
     run.set_defaults(func=_run)
 
@@ -67,25 +73,50 @@ def _run(args: argparse.Namespace) -> int:
         f"{settings.elasticsearch.url}/{settings.elasticsearch.index}; supervised: restarted if it ends "
         "(Ctrl-C to stop)"
     )
-    supervise(settings, extra, report_every_s=args.report_every)
+    port = None if args.metrics_port < 0 else args.metrics_port
+    supervise(settings, extra, report_every_s=args.report_every, metrics_port=port)
     return 0
 
 
 def make_supervisor(
-    settings: Settings, extra_args: list[str] | None = None, *, report_every_s: float = 60.0
+    settings: Settings,
+    extra_args: list[str] | None = None,
+    *,
+    report_every_s: float = 60.0,
+    metrics_port: int | None = None,
 ) -> Any:
-    """A ``JobSupervisor`` for the configured runner that reports progress and writes its status."""
+    """A ``JobSupervisor`` for the configured runner that reports progress, writes its status file
+    and (with ``metrics_port``) serves Prometheus metrics on loopback."""
     from pipeline.job import StreamingJob
     from pipeline.supervisor import JobSupervisor, status_file
 
     prism = resolve_prism(settings)
     reporter = _ProgressReporter(settings, report_every_s)
+    exporter = None
+    if metrics_port is not None:
+        from newsmon.cli.pipeline_metrics import PipelineMetrics
+
+        exporter = PipelineMetrics(settings, metrics_port)
+        progress(f"metrics for Prometheus on http://127.0.0.1:{exporter.port}/metrics")
+
+    def start_job() -> Any:
+        job = StreamingJob(settings, prism_binary=prism, extra_args=extra_args).start()
+        _take_back_sigint()  # Beam's job server installed its own Ctrl-C handler
+        return job
+
+    def tick(job: Any) -> None:
+        reporter.tick(job)
+        if exporter is not None:
+            exporter.on_tick(job)
+
     return JobSupervisor(
-        lambda: StreamingJob(settings, prism_binary=prism, extra_args=extra_args).start(),
+        start_job,
         runner=settings.pipeline.runner,
         status_path=status_file(settings.services.state_dir),
-        on_tick=reporter.tick,
+        on_metrics=exporter.on_metrics if exporter is not None else None,
+        on_tick=tick,
         progress=progress,
+        metrics_port=exporter.port if exporter is not None else None,
     )
 
 
@@ -95,10 +126,13 @@ def supervise(
     *,
     stop: threading.Event | None = None,
     report_every_s: float = 60.0,
+    metrics_port: int | None = None,
 ) -> None:
     """Run the streaming job under a ``JobSupervisor`` until ``stop`` is set, Ctrl-C or SIGTERM."""
     stop = stop or threading.Event()
-    supervisor = make_supervisor(settings, extra_args, report_every_s=report_every_s)
+    supervisor = make_supervisor(
+        settings, extra_args, report_every_s=report_every_s, metrics_port=metrics_port
+    )
     previous = _stop_on_sigterm(stop)
     try:
         supervisor.run(stop)
@@ -109,6 +143,13 @@ def supervise(
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _take_back_sigint() -> None:
+    """Ctrl-C raises KeyboardInterrupt in the supervisor (which cancels the job and stops the runner
+    once) instead of Beam's handler stopping the job server under the running job."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _stop_on_sigterm(stop: threading.Event) -> Any:
