@@ -15,7 +15,7 @@ from newsmon.core.settings import Settings
 from pipeline.app import build_pipeline
 from pipeline.options import pipeline_options
 
-__all__ = ["StreamingJob", "summarise_metrics"]
+__all__ = ["StreamingJob", "reap_orphaned_runners", "summarise_metrics"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,29 @@ def _runner_children(binary: Path | None) -> list[int]:
         except (psutil.Error, IndexError):
             continue
     return pids
+
+
+def reap_orphaned_runners(pids: list[int], binary_name: str = "prism") -> list[int]:
+    """Stop runner processes left behind by a supervisor that was killed (``kill -9``): only those
+    still running the runner binary and no longer children of a live newsmon process. Returns the
+    pids stopped."""
+    import psutil
+
+    reaped = []
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            if process.name() != binary_name or process.ppid() not in (0, 1):
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except psutil.TimeoutExpired:
+                process.kill()
+            reaped.append(pid)
+        except psutil.Error:
+            continue
+    return reaped
 
 
 def summarise_metrics(results: dict[str, Any]) -> dict[str, float]:
@@ -214,6 +237,11 @@ class StreamingJob:
             except psutil.Error:
                 continue
         self._runner_pids = []
+
+    @property
+    def runner_pids(self) -> list[int]:
+        """Pids of the runner processes (Prism) this job started."""
+        return list(self._runner_pids)
 
     def kill_runner_for_test(self) -> None:
         """Kill -9 the runner process (fault tests: "the runner dies")."""

@@ -200,6 +200,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
                 enable_auto_commit=False,
                 max_poll_records=self._max_records,
                 auto_offset_reset="earliest",
+                max_partition_fetch_bytes=self._settings.max_message_bytes + 64 * 1024,
             )
             consumer.assign([TopicPartition(element.topic, element.partition)])
             self._consumers[element.key] = consumer

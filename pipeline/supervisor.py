@@ -24,7 +24,14 @@ from typing import Any, Protocol
 
 from pipeline.retry import Backoff
 
-__all__ = ["JobHandle", "JobSupervisor", "SupervisorStatus", "read_status", "status_file"]
+__all__ = [
+    "JobHandle",
+    "JobSupervisor",
+    "SupervisorStatus",
+    "read_status",
+    "reap_after_crash",
+    "status_file",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +67,7 @@ class SupervisorStatus:
     updated_at: str = field(default_factory=_now_iso)
     metrics_port: int | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    runner_pids: list[int] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
@@ -146,6 +154,7 @@ class JobSupervisor:
         self._write_status()
         try:
             self.job = self._start_job()
+            self.status.runner_pids = list(getattr(self.job, "runner_pids", []))
         except Exception as exc:  # a failed start is one more reason to retry later, not to quit
             self.status.job_state = "NOT_STARTED"
             logger.debug("job start failed", exc_info=True)
@@ -210,3 +219,23 @@ def read_status(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def reap_after_crash(path: Path, progress: Callable[[str], None]) -> list[int]:
+    """If the supervisor that last wrote ``path`` died without stopping (``kill -9``, power loss),
+    stop the runner processes it left running; say so in one line. Returns the pids stopped."""
+    import psutil
+
+    from pipeline.job import reap_orphaned_runners
+
+    previous = read_status(path)
+    if not previous or previous.get("state") == "STOPPED":
+        return []
+    pid = previous.get("pid")
+    if isinstance(pid, int) and pid != os.getpid() and psutil.pid_exists(pid):
+        return []  # that supervisor is alive: not ours to clean up
+    pids = [p for p in previous.get("runner_pids", []) if isinstance(p, int)]
+    reaped = reap_orphaned_runners(pids)
+    if reaped:
+        progress(f"stopped runner process(es) {reaped} left by a supervisor that was killed (pid {pid})")
+    return reaped

@@ -25,3 +25,12 @@ def shared_dir() -> Path:
 
 # Real-service fixtures (Kafka, Elasticsearch, Prism) for integration and end-to-end tests.
 pytest_plugins = ["tests.service_fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _retries_allowed() -> None:
+    """A job cancelled by an earlier test asks this process's retry loops to stop
+    (``pipeline.retry.request_shutdown``); each test starts with retries allowed again."""
+    from pipeline.retry import reset_shutdown
+
+    reset_shutdown()

@@ -88,8 +88,9 @@ def make_supervisor(
     """A ``JobSupervisor`` for the configured runner that reports progress, writes its status file
     and (with ``metrics_port``) serves Prometheus metrics on loopback."""
     from pipeline.job import StreamingJob
-    from pipeline.supervisor import JobSupervisor, status_file
+    from pipeline.supervisor import JobSupervisor, reap_after_crash, status_file
 
+    reap_after_crash(status_file(settings.services.state_dir), progress)
     prism = resolve_prism(settings)
     reporter = _ProgressReporter(settings, report_every_s)
     exporter = None

@@ -30,6 +30,7 @@ def ensure_topics(settings: KafkaSettings, names: list[str], request_timeout_ms:
                             name,
                             num_partitions=settings.partitions,
                             replication_factor=settings.replication_factor,
+                            topic_configs={"max.message.bytes": str(settings.max_message_bytes)},
                         )
                     ]
                 )

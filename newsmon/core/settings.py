@@ -52,6 +52,9 @@ class KafkaSettings(_Section):
     consumer_group: str = "newsmon-pipeline"
     partitions: int = Field(default=3, ge=1, le=1000)
     replication_factor: int = Field(default=1, ge=1, le=10)
+    # Largest record the articles topic accepts (topic ``max.message.bytes``): an oversized article
+    # reaches the pipeline and is dead-lettered with its cause rather than vanishing at the producer.
+    max_message_bytes: int = Field(default=8 * 1024 * 1024, ge=1024 * 1024, le=64 * 1024 * 1024)
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
