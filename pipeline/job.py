@@ -168,7 +168,8 @@ class StreamingJob:
         try:
             return str(self._result.state)
         except Exception as exc:  # the job service (runner) is gone: the job is lost with it
-            self._lost = f"the runner stopped answering ({type(exc).__name__}: {str(exc)[:200]})"
+            detail = " ".join(str(exc).split())[:160]
+            self._lost = f"the runner stopped answering ({type(exc).__name__}: {detail})"
             return "UNKNOWN"
 
     def is_running(self) -> bool:
@@ -186,8 +187,8 @@ class StreamingJob:
         try:
             self._result.wait_until_finish(duration=1000)
         except Exception as exc:
-            text = str(exc).strip().splitlines()
-            return text[-1][:500] if text else type(exc).__name__
+            lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+            return lines[-1][:300] if lines else type(exc).__name__
         return f"ended in state {self.state}"
 
     def metrics(self) -> dict[str, float]:

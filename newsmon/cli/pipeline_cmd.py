@@ -33,6 +33,9 @@ def register(subparsers: Any) -> None:
         default=9464,
         help="Prometheus /metrics on 127.0.0.1:PORT (0: any free port, -1: off; default 9464)",
     )
+    run.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address for /metrics (default loopback only)"
+    )
     run.add_argument("beam_args", nargs=argparse.REMAINDER, help="extra Beam options after --")
     run.set_defaults(func=_run)
 
@@ -74,7 +77,9 @@ def _run(args: argparse.Namespace) -> int:
         "(Ctrl-C to stop)"
     )
     port = None if args.metrics_port < 0 else args.metrics_port
-    supervise(settings, extra, report_every_s=args.report_every, metrics_port=port)
+    supervise(
+        settings, extra, report_every_s=args.report_every, metrics_port=port, metrics_host=args.metrics_host
+    )
     return 0
 
 
@@ -84,6 +89,7 @@ def make_supervisor(
     *,
     report_every_s: float = 60.0,
     metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
 ) -> Any:
     """A ``JobSupervisor`` for the configured runner that reports progress, writes its status file
     and (with ``metrics_port``) serves Prometheus metrics on loopback."""
@@ -97,8 +103,8 @@ def make_supervisor(
     if metrics_port is not None:
         from newsmon.cli.pipeline_metrics import PipelineMetrics
 
-        exporter = PipelineMetrics(settings, metrics_port)
-        progress(f"metrics for Prometheus on http://127.0.0.1:{exporter.port}/metrics")
+        exporter = PipelineMetrics(settings, metrics_port, host=metrics_host)
+        progress(f"metrics for Prometheus on http://{metrics_host}:{exporter.port}/metrics")
 
     def start_job() -> Any:
         job = StreamingJob(settings, prism_binary=prism, extra_args=extra_args).start()
@@ -128,11 +134,16 @@ def supervise(
     stop: threading.Event | None = None,
     report_every_s: float = 60.0,
     metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
 ) -> None:
     """Run the streaming job under a ``JobSupervisor`` until ``stop`` is set, Ctrl-C or SIGTERM."""
     stop = stop or threading.Event()
     supervisor = make_supervisor(
-        settings, extra_args, report_every_s=report_every_s, metrics_port=metrics_port
+        settings,
+        extra_args,
+        report_every_s=report_every_s,
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
     )
     previous = _stop_on_sigterm(stop)
     try:

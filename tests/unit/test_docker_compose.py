@@ -549,7 +549,14 @@ def test_newsmon_commands() -> None:
     assert svc["connectors"]["command"] == [
         "connectors", "run", "--feeds", "/app/config/feeds.yaml", "--forever",
     ]  # fmt: skip
-    assert svc["pipeline"]["command"] == ["pipeline", "run"]
+    from newsmon.cli.main import build_parser
+
+    pipeline = build_parser().parse_args(svc["pipeline"]["command"])
+    assert (pipeline.command, pipeline.pipeline_command) == ("pipeline", "run")
+    assert pipeline.metrics_host == "0.0.0.0" and pipeline.metrics_port == 9464  # scrapeable in the network
+    health = svc["pipeline"]["healthcheck"]["test"]
+    assert health[:2] == ["CMD", "newsmon"]
+    assert build_parser().parse_args(health[2:]).command == "status"  # a real command, exit 1 if unhealthy
     assert svc["init"]["command"] == ["pipeline", "init"]
     for name in ("init", "connectors", "pipeline"):
         assert svc[name]["build"]["dockerfile"] == "Dockerfile", name
