@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +18,9 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from newsmon.core.record import ArticleRecord, ArticleSource, encode_record
 from newsmon.core.settings import KafkaSettings, Settings
 from newsmon.core.urls import article_id
+from tests.integration.pipeline.helpers import eventually
+
+__all__ = ["eventually"]  # re-exported for the fault tests
 
 
 @dataclass
@@ -196,17 +199,6 @@ def raised_alerts(settings: Settings) -> list[str]:
         es.indices.refresh(index=settings.alerts.index)
         hits = es.search(index=settings.alerts.index, size=10_000, source=["article_id"])["hits"]["hits"]
     return [h["_source"]["article_id"] for h in hits]
-
-
-def eventually(probe: Callable[[], Any], timeout_s: float, what: str, interval_s: float = 1.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(interval_s)
-    raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}; last value: {last!r}")
 
 
 @dataclass
