@@ -18,10 +18,8 @@ class LogNotifier(Notifier):
 
     def send(self, alert: Alert) -> None:
         logger.info(
-            "alert subscription=%s article=%s title=%r reasons=%s url=%s",
+            "alert [%s] %s — %s",
             alert.subscription_id,
-            alert.article.get("id"),
-            alert.article.get("title"),
-            "; ".join(alert.reasons),
+            alert.article.get("title") or "(no title)",
             alert.article.get("url"),
         )
