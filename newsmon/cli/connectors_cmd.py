@@ -40,6 +40,13 @@ def register(subparsers: Any) -> None:
         help="allow feeds on private/loopback hosts",
     )
     run.add_argument("--quiet", action="store_true", help="no per-feed progress lines")
+    run.add_argument(
+        "--metrics-port",
+        type=int,
+        default=-1,
+        help="with --forever: Prometheus /metrics on PORT (0: any free port; default -1: off)",
+    )
+    run.add_argument("--metrics-host", default="127.0.0.1", help="address for /metrics (default loopback)")
     run.set_defaults(func=_run, forever=False)
 
 
@@ -73,6 +80,7 @@ def _run(args: argparse.Namespace) -> int:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         reports: list[PollReport] = []
+        exporter = _exporter(args)
         async with ConnectorRunner(
             settings,
             feeds,
@@ -84,6 +92,8 @@ def _run(args: argparse.Namespace) -> int:
                 report = await runner.run_pass(force=args.force and not reports, max_feeds=args.max_feeds)
                 reports.append(report)
                 _summary(report, args.feeds)
+                if exporter is not None:
+                    _export(exporter, report, len(reports))
                 if not args.forever or stop.is_set():
                     return reports
                 wait = min(max(runner.seconds_until_next_due(time.time()), 1.0), 60.0)
@@ -96,6 +106,34 @@ def _run(args: argparse.Namespace) -> int:
 
     asyncio.run(main())
     return 0
+
+
+def _exporter(args: argparse.Namespace) -> Any:
+    if not args.forever or args.metrics_port < 0:
+        return None
+    from newsmon.core.prometheus import MetricsExporter
+
+    exporter = MetricsExporter()
+    port = exporter.start(host=args.metrics_host, port=args.metrics_port)
+    progress(f"metrics for Prometheus on http://{args.metrics_host}:{port}/metrics")
+    return exporter
+
+
+_TOTALS: dict[str, float] = {"polled": 0.0, "failed": 0.0, "published": 0.0}
+
+
+def _export(exporter: Any, report: Any, passes: int) -> None:
+    """Counters and gauges of the connectors loop after each pass."""
+    _TOTALS["polled"] += len(report.feeds)
+    _TOTALS["failed"] += len(report.failed)
+    _TOTALS["published"] += len(report.published)
+    exporter.set_counter_total("connectors_passes", float(passes))
+    exporter.set_counter_total("connectors_feeds_polled", _TOTALS["polled"])
+    exporter.set_counter_total("connectors_feed_failures", _TOTALS["failed"])
+    exporter.set_counter_total("connectors_articles_published", _TOTALS["published"])
+    exporter.set_gauge("connectors_outbox_pending", float(report.outbox_pending))
+    exporter.set_gauge("connectors_kafka_available", 0.0 if report.kafka_error else 1.0)
+    exporter.set_gauge("connectors_last_pass_seconds", float(report.duration_s))
 
 
 def _describe(outcome: Any) -> str:
