@@ -128,6 +128,9 @@ class ServicesSettings(_Section):
     elasticsearch_heap: str = "768m"
     # Extra elasticsearch.yml settings for the local node (e.g. a small write queue in fault tests).
     elasticsearch_node_settings: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    # Build (once, with Maven) and install newsmon's analysis plugin: english, russian, german, polish,
+    # ukrainian and belarusian analyzers, which the local distribution lacks (docs/decisions/0008).
+    elasticsearch_analysis_plugin: bool = True
     java_home: Path | None = None
     maven_repository: str = "https://repo.maven.apache.org/maven2"
     start_timeout_s: float = Field(default=180.0, gt=0)

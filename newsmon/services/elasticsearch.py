@@ -4,10 +4,14 @@ That zip is a real Elasticsearch without a bundled JDK and with only the ``apm``
 ``transport-netty4``, ``x-pack-core`` and ``x-pack-security`` modules: no language analyzers
 (``english``, ``russian``: they live in ``analysis-common``), no ``percolate`` query, and no
 ``GET /`` info endpoint (``rest-root``), so ``Elasticsearch.info()``/``ping()`` fail locally - use
-``cluster.health()``. See docs/decisions/0002-local-elasticsearch.md.
+``cluster.health()``. See docs/decisions/0002-local-elasticsearch.md. The language analyzers come
+back with newsmon's own analysis plugin (``es_plugin.py``, docs/decisions/0008), built on first
+use and installed into this node only.
 
 Layout (non-root): distribution unpacked in ``<cache_dir>/elasticsearch/elasticsearch-<version>``;
-runtime tree (``config``, ``data``, ``logs``, ``tmp``) in ``<state_dir>/elasticsearch``.
+runtime tree (``config``, ``data``, ``logs``, ``tmp``, ``home``) in ``<state_dir>/elasticsearch``.
+``home`` is the node's own ES home: ``bin``, ``lib`` and ``modules`` link to the shared
+distribution, ``plugins`` is private, so a plugin installed for one node never reaches another.
 As root, Elasticsearch refuses to run, so it runs as the unprivileged ``newsmon`` user, and the
 distribution and runtime tree move under ``/var/lib/newsmon`` (a fresh clone may sit in a 0700
 directory that user cannot traverse). The pid file and console log always stay in the state dir.
@@ -30,6 +34,7 @@ from newsmon.core.settings import ServicesSettings
 from newsmon.services.archives import extract_archive
 from newsmon.services.base import Progress, ServiceError, ServiceStatus, stderr_progress
 from newsmon.services.downloads import download, maven_url
+from newsmon.services.es_plugin import AnalysisPlugin, remove_plugin
 from newsmon.services.java import JavaInstall
 from newsmon.services.locking import file_lock
 from newsmon.services.ports import LOOPBACK, ensure_ports_free
@@ -126,6 +131,15 @@ class ElasticsearchService:
         self.data_dir = self.runtime / "data"
         self.logs_dir = self.runtime / "logs"
         self.tmp_dir = self.runtime / "tmp"
+        self.es_home = self.runtime / "home"
+        self.analysis_plugin = AnalysisPlugin(
+            dist_dir=self.dist_dir,
+            elasticsearch_version=version,
+            cache_dir=settings.cache_dir,
+            maven_repository=settings.maven_repository,
+            java=java,
+            progress=progress,
+        )
         self.process = ManagedProcess(self.name, self.home / "elasticsearch.pid", self.home / "console.log")
 
     @property
@@ -166,7 +180,12 @@ class ElasticsearchService:
     # -- prepare / start / stop -------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Download the distribution zip (cached) and unpack it (cached)."""
+        """Download the distribution zip and unpack it, build the analysis plugin (all cached)."""
+        self._prepare_distribution()
+        if self.settings.elasticsearch_analysis_plugin:
+            self.analysis_plugin.build()
+
+    def _prepare_distribution(self) -> None:
         if (self.dist_dir / "bin" / "elasticsearch").is_file():
             return
         lock = self.settings.cache_dir / "locks" / f"elasticsearch-{self.settings.elasticsearch_version}.lock"
@@ -192,6 +211,7 @@ class ElasticsearchService:
             (self.runtime.parent / "state_dir").write_text(f"{self.settings.state_dir.resolve()}\n")
         for d in (self.runtime, self.config_dir, self.data_dir, self.logs_dir, self.tmp_dir):
             d.mkdir(parents=True, exist_ok=True)
+        self._prepare_home()
         version_marker = self.config_dir / ".newsmon-es-version"
         if (
             not version_marker.is_file()
@@ -217,6 +237,25 @@ class ElasticsearchService:
             if link.is_symlink() or link.exists():
                 link.unlink()
             link.symlink_to(self.runtime)
+
+    def _prepare_home(self) -> None:
+        """The node's ES home: links to the distribution's ``bin``/``lib``/``modules``, own ``plugins``."""
+        self.es_home.mkdir(parents=True, exist_ok=True)
+        for name in ("bin", "lib", "modules"):
+            link, target = self.es_home / name, self.dist_dir / name
+            if link.is_symlink() and Path(os.readlink(link)) == target:
+                continue
+            if link.is_symlink() or link.is_file():
+                link.unlink()
+            elif link.exists():
+                shutil.rmtree(link)
+            link.symlink_to(target, target_is_directory=True)
+        plugins = self.es_home / "plugins"
+        plugins.mkdir(exist_ok=True)
+        if self.settings.elasticsearch_analysis_plugin:
+            self.analysis_plugin.install(plugins)
+        else:
+            remove_plugin(plugins)
 
     def _check_java_for(self, java: JavaInstall, owner: tuple[int, int]) -> None:
         done = subprocess.run(
@@ -259,7 +298,7 @@ class ElasticsearchService:
         if owner is not None:
             env.update(USER="newsmon", LOGNAME="newsmon")
         self.process.start(
-            [str(self.dist_dir / "bin" / "elasticsearch")],
+            [str(self.es_home / "bin" / "elasticsearch")],
             env=env,
             cwd=self.logs_dir,  # the default jvm.options writes gc.log / hs_err files to the cwd
             user=owner,
@@ -267,6 +306,9 @@ class ElasticsearchService:
                 "version": self.settings.elasticsearch_version,
                 "endpoint": self.url,
                 "runtime": str(self.runtime),
+                "analysis_plugin": (
+                    self.analysis_plugin.build_id if self.settings.elasticsearch_analysis_plugin else ""
+                ),
             },
         )
 
@@ -286,6 +328,11 @@ class ElasticsearchService:
         version = (record.extra.get("version", "") if record else "") or self.settings.elasticsearch_version
         if record is not None:
             detail = "green/yellow" if healthy else f"not answering yet; see {self.log_files()[0]}"
+            if self.settings.elasticsearch_analysis_plugin and not record.extra.get("analysis_plugin"):
+                detail += (
+                    "; started without the newsmon language analyzers: `newsmon services down --only "
+                    "elasticsearch`, then `up`, to add them"
+                )
         elif healthy:
             version = self.running_version() or version
             detail = f"an Elasticsearch not started from {self.home} answers on {self.url}"

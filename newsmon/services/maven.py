@@ -1,4 +1,5 @@
-"""Resolve Maven artifacts (with their runtime dependencies) into a flat directory of jars.
+"""Run Maven for the local services: resolve artifacts (with their runtime dependencies) into a flat
+directory of jars (Kafka), or build a project shipped with newsmon (the Elasticsearch analysis plugin).
 
 Uses ``mvn`` from ``PATH``; if there is none, Apache Maven itself is downloaded from the configured
 Maven repository (it is published there) into the cache. Resolution always goes through
@@ -9,6 +10,7 @@ repository inside the newsmon cache, so nothing depends on ``~/.m2``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -29,11 +31,13 @@ __all__ = [
     "render_pom",
     "render_settings",
     "resolve_jars",
+    "run_mvn",
 ]
 
 FALLBACK_MAVEN_VERSION = "3.9.11"
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 COMPLETE_MARKER = ".complete"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Debian's Maven 3.8 colours its log even with -B
 
 
 def render_pom(coordinates: Sequence[str]) -> str:
@@ -100,6 +104,47 @@ def find_mvn(cache_dir: Path, repository: str, progress: Progress = stderr_progr
     return mvn
 
 
+def run_mvn(
+    args: Sequence[str],
+    *,
+    pom: Path,
+    java: JavaInstall,
+    cache_dir: Path,
+    repository: str,
+    what: str,
+    progress: Progress = stderr_progress,
+    timeout: float = 900.0,
+) -> None:
+    """Run ``mvn -B -q <args>`` on ``pom`` through ``repository`` with the cache's local repository.
+
+    The output goes to ``mvn.log`` beside ``pom``; on failure ``ServiceError`` quotes its tail and
+    names ``what`` was being done.
+    """
+    mvn = find_mvn(cache_dir, repository, progress)
+    work = pom.parent
+    settings = work / "newsmon-maven-settings.xml"
+    settings.write_text(render_settings(repository, cache_dir / "maven-repository"), encoding="utf-8")
+    log = work / "mvn.log"
+    argv = [str(mvn), "-B", "-q", "-s", str(settings), "-f", str(pom), *args]
+    env = {**os.environ, "JAVA_HOME": str(java.home)}
+    env.pop("MAVEN_ARGS", None)
+    with log.open("wb") as fh:
+        try:
+            done = subprocess.run(
+                argv, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=work, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ServiceError(f"mvn timed out after {timeout:.0f}s {what}") from exc
+        except OSError as exc:
+            raise ServiceError(f"could not run {mvn}: {exc}: install maven or fix PATH") from exc
+    if done.returncode != 0:
+        tail = "\n".join(f"    {_ANSI.sub('', line)}" for line in tail_lines(log, 30))
+        raise ServiceError(
+            f"mvn failed (exit {done.returncode}) {what}:\n{tail}\n"
+            f"Check network access to {repository} (or set services.maven_repository to a mirror)"
+        )
+
+
 def resolve_jars(
     coordinates: Sequence[str],
     lib_dir: Path,
@@ -116,47 +161,32 @@ def resolve_jars(
     """
     if (lib_dir / COMPLETE_MARKER).is_file():
         return lib_dir
-    mvn = find_mvn(cache_dir, repository, progress)
     work = lib_dir.with_name(f".{lib_dir.name}.work-{os.getpid()}")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        (work / "pom.xml").write_text(render_pom(coordinates), encoding="utf-8")
-        settings = work / "settings.xml"
-        settings.write_text(render_settings(repository, cache_dir / "maven-repository"), encoding="utf-8")
+        pom = work / "pom.xml"
+        pom.write_text(render_pom(coordinates), encoding="utf-8")
         out = work / "lib"
-        log = work / "mvn.log"
-        argv = [
-            str(mvn),
-            "-B",
-            "-q",
-            "-s",
-            str(settings),
-            "-f",
-            str(work / "pom.xml"),
-            f"{DEPENDENCY_PLUGIN}:copy-dependencies",
-            f"-DoutputDirectory={out}",
-            "-DincludeScope=runtime",
-        ]
-        env = {**os.environ, "JAVA_HOME": str(java.home)}
-        env.pop("MAVEN_ARGS", None)
-        progress(f"resolving {', '.join(coordinates)} with {mvn} (Maven Central via {repository})")
-        with log.open("wb") as fh:
-            try:
-                done = subprocess.run(
-                    argv, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=work, timeout=timeout, check=False
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise ServiceError(f"mvn timed out after {timeout:.0f}s resolving {coordinates}") from exc
-            except OSError as exc:
-                raise ServiceError(f"could not run {mvn}: {exc}: install maven or fix PATH") from exc
+        what = f"resolving {', '.join(coordinates)}"
+        progress(f"{what} with Maven (Maven Central via {repository})")
+        run_mvn(
+            [
+                f"{DEPENDENCY_PLUGIN}:copy-dependencies",
+                f"-DoutputDirectory={out}",
+                "-DincludeScope=runtime",
+            ],
+            pom=pom,
+            java=java,
+            cache_dir=cache_dir,
+            repository=repository,
+            what=what,
+            progress=progress,
+            timeout=timeout,
+        )
         jars = sorted(p.name for p in out.glob("*.jar")) if out.is_dir() else []
-        if done.returncode != 0 or not jars:
-            tail = "\n".join(f"    {line}" for line in tail_lines(log, 30))
-            raise ServiceError(
-                f"mvn failed (exit {done.returncode}) resolving {', '.join(coordinates)}:\n{tail}\n"
-                f"Check network access to {repository} (or set services.maven_repository to a mirror)"
-            )
+        if not jars:
+            raise ServiceError(f"mvn copied no jars {what}: check {repository} has them")
         (out / COMPLETE_MARKER).write_text("\n".join(jars) + "\n", encoding="utf-8")
         lib_dir.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(lib_dir, ignore_errors=True)  # an incomplete leftover without the marker
