@@ -32,7 +32,9 @@ def test_bad_queries_are_refused_with_position_or_reason(query: str, fragment: s
 
 def test_request_has_filters_highlights_and_language_fields() -> None:
     since = datetime(2026, 11, 1, tzinfo=UTC)
-    body = build_request("detainee", tags=["belarus"], languages=["en"], sources=["BAJ"], since=since, limit=5)
+    body = build_request(
+        "detainee", tags=["belarus"], languages=["en"], sources=["BAJ"], since=since, limit=5
+    )
     query = body["query"]["bool"]
     assert query["must"][0]["query_string"]["query"] == "detainee"
     assert "content.en" in query["must"][0]["query_string"]["fields"]
