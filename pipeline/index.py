@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from newsmon.core.settings import ElasticsearchSettings
@@ -25,7 +26,14 @@ from pipeline.es_schema import (
     write_alias,
 )
 
-__all__ = ["ARTICLES_MAPPING", "SetupReport", "ensure_index", "setup_articles_index"]
+__all__ = [
+    "ARTICLES_MAPPING",
+    "IndexSpec",
+    "SetupReport",
+    "ensure_index",
+    "setup_articles_index",
+    "setup_index",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +42,28 @@ ILM_POLICY: dict[str, Any] = {
 }
 
 
+@dataclass(frozen=True)
+class IndexSpec:
+    """One index family newsmon writes (articles, alerts): its aliases' base name, mapping and
+    version, and how a document of an older version is brought up to date during an upgrade."""
+
+    base: str
+    mapping: dict[str, Any]
+    version: int
+    upgrade: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # None: copied unchanged
+
+
+def articles_spec(base: str) -> IndexSpec:
+    return IndexSpec(base, ARTICLES_MAPPING, MAPPING_VERSION, upgrade_document)
+
+
 class SetupReport(dict[str, Any]):
     """What :func:`setup_articles_index` did (printed by the CLI): ``action`` is one of
     ``created``, ``up-to-date``, ``upgraded``, ``migrated``; plus index names and counts."""
 
 
-def _template(settings: ElasticsearchSettings, ilm: bool) -> dict[str, Any]:
-    base = settings.index
+def _template(settings: ElasticsearchSettings, spec: IndexSpec, ilm: bool) -> dict[str, Any]:
+    base = spec.base
     index_settings: dict[str, Any] = {
         "number_of_shards": settings.number_of_shards,
         "number_of_replicas": settings.number_of_replicas,
@@ -51,10 +74,10 @@ def _template(settings: ElasticsearchSettings, ilm: bool) -> dict[str, Any]:
         index_settings["index.lifecycle.rollover_alias"] = write_alias(base)
     return {
         "index_patterns": [f"{base}-v*"],
-        "version": MAPPING_VERSION,
+        "version": spec.version,
         "priority": 200,
-        "template": {"settings": index_settings, "mappings": ARTICLES_MAPPING},
-        "_meta": {"owner": "newsmon", "mapping_version": MAPPING_VERSION},
+        "template": {"settings": index_settings, "mappings": spec.mapping},
+        "_meta": {"owner": "newsmon", "mapping_version": spec.version},
     }
 
 
@@ -85,12 +108,20 @@ def _index_version(es: Any, index: str) -> int:
     return int(meta.get("mapping_version", 1))
 
 
-def _copy(es: Any, sources: list[str], target: str, progress: Callable[[str], None], total: int) -> int:
+def _copy(
+    es: Any,
+    sources: list[str],
+    target: str,
+    progress: Callable[[str], None],
+    total: int,
+    upgrade: Callable[[dict[str, Any]], dict[str, Any]] | None,
+) -> int:
     from elasticsearch import helpers
 
     def actions() -> Iterator[dict[str, Any]]:
         for hit in helpers.scan(es, index=",".join(sources), query={"query": {"match_all": {}}}, size=500):
-            yield {"_index": target, "_id": hit["_id"], "_source": upgrade_document(hit["_source"])}
+            source = upgrade(hit["_source"]) if upgrade is not None else hit["_source"]
+            yield {"_index": target, "_id": hit["_id"], "_source": source}
 
     copied = 0
     for ok, item in helpers.streaming_bulk(es, actions(), chunk_size=500, raise_on_error=False):
@@ -106,26 +137,38 @@ def setup_articles_index(
     settings: ElasticsearchSettings, client: Any = None, progress: Callable[[str], None] = logger.info
 ) -> SetupReport:
     """Idempotently bring the articles template, aliases and index to the current mapping version."""
+    return setup_index(settings, articles_spec(settings.index), client, progress)
+
+
+def setup_index(
+    settings: ElasticsearchSettings,
+    spec: IndexSpec,
+    client: Any = None,
+    progress: Callable[[str], None] = logger.info,
+) -> SetupReport:
+    """Idempotently bring ``spec``'s template, aliases and index to its mapping version."""
     from elasticsearch import Elasticsearch
 
     es = client or Elasticsearch(**settings.client_kwargs())
     try:
-        return _setup(es, settings, progress)
+        return _setup(es, settings, spec, progress)
     finally:
         if client is None:
             es.close()
 
 
-def _setup(es: Any, settings: ElasticsearchSettings, progress: Callable[[str], None]) -> SetupReport:
-    base, writer = settings.index, write_alias(settings.index)
+def _setup(
+    es: Any, settings: ElasticsearchSettings, spec: IndexSpec, progress: Callable[[str], None]
+) -> SetupReport:
+    base, writer = spec.base, write_alias(spec.base)
     ilm = _ilm_available(es, base)
-    es.indices.put_index_template(name=base, **_template(settings, ilm))
-    target = concrete_index(base)
+    es.indices.put_index_template(name=base, **_template(settings, spec, ilm))
+    target = concrete_index(base, spec.version)
     current = _alias_indices(es, writer)
     legacy = not current and es.indices.exists(index=base) and not _alias_indices(es, base)
-    if current and all(_index_version(es, name) == MAPPING_VERSION for name in current):
+    if current and all(_index_version(es, name) == spec.version for name in current):
         for name in current:
-            es.indices.put_mapping(index=name, **ARTICLES_MAPPING)  # adds fields of a same-version edit
+            es.indices.put_mapping(index=name, **spec.mapping)  # adds fields of a same-version edit
         return SetupReport(
             action="up-to-date", index=next(iter(current)), read_alias=base, write_alias=writer
         )
@@ -144,10 +187,10 @@ def _setup(es: Any, settings: ElasticsearchSettings, progress: Callable[[str], N
     sources = [base] if legacy else sorted(_alias_indices(es, base) or current)
     es.indices.refresh(index=",".join(sources))
     total = int(es.count(index=",".join(sources))["count"])
-    progress(f"upgrading {', '.join(sources)} to mapping v{MAPPING_VERSION}: copying {total} documents")
+    progress(f"upgrading {', '.join(sources)} to mapping v{spec.version}: copying {total} documents")
     if not es.indices.exists(index=target):
         es.indices.create(index=target)
-    copied = _copy(es, sources, target, progress, total)
+    copied = _copy(es, sources, target, progress, total, spec.upgrade)
     es.indices.refresh(index=target)
     if legacy:
         es.indices.delete(index=base)  # an alias cannot share the old index's name

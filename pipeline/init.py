@@ -6,7 +6,7 @@ import logging
 
 from newsmon.core.kafka_topics import ensure_topics
 from newsmon.core.settings import Settings
-from pipeline.index import ensure_index, setup_articles_index
+from pipeline.index import IndexSpec, setup_articles_index, setup_index
 
 __all__ = ["initialise"]
 
@@ -19,11 +19,12 @@ def initialise(settings: Settings) -> dict[str, object]:
     report = setup_articles_index(settings.elasticsearch)
     if settings.alerts.enabled:
         from pipeline.alerts.subscriptions import load_subscriptions
-        from pipeline.alerts.transform import ALERTS_MAPPING
+        from pipeline.alerts.transform import ALERTS_MAPPING, ALERTS_MAPPING_VERSION
 
         if settings.alerts.subscriptions_path.exists():
             load_subscriptions(settings.alerts.subscriptions_path)  # fail fast on a bad file
-        ensure_index(settings.elasticsearch, index=settings.alerts.index, mapping=ALERTS_MAPPING)
+        alerts = IndexSpec(settings.alerts.index, ALERTS_MAPPING, ALERTS_MAPPING_VERSION)
+        setup_index(settings.elasticsearch, alerts)
     return {
         "topics_created": topics,
         "index_created": report["action"] in ("created", "upgraded", "migrated"),
