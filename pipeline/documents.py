@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from newsmon.core.record import ArticleRecord
+from pipeline.es_schema import upgrade_document
 
 __all__ = ["ENRICHMENT_FIELDS", "build_document"]
 
@@ -37,4 +38,4 @@ def build_document(
     doc["entity_names"] = sorted({e["name"] for e in enrichment["entities"] if e.get("name")})
     doc["indexed_at"] = (indexed_at or datetime.now(UTC)).isoformat()
     doc["kafka_position"] = kafka_position
-    return doc
+    return upgrade_document(doc)

@@ -21,6 +21,7 @@ from apache_beam.metrics import Metrics
 from newsmon.core.settings import ElasticsearchSettings
 from pipeline.dead_letter import DeadLetter
 from pipeline.es_bulk import BulkItem, bulk_index
+from pipeline.es_schema import write_alias
 from pipeline.kafka_source import KafkaMessage, in_global_window
 from pipeline.retry import OutageLog, quiet_client_loggers
 
@@ -74,7 +75,7 @@ class _BulkIndexFn(beam.DoFn):  # type: ignore[misc]
         self._batch_sizes.update(len(batch))
         outcome = bulk_index(
             self._client,
-            self._settings.index,
+            write_alias(self._settings.index),
             [item for _, item in batch],
             outage=self._outage,
         )

@@ -1,84 +1,217 @@
-"""The articles index: mapping and idempotent creation.
+"""Elasticsearch indices: the versioned articles template behind read/write aliases, and plain
+indices (alerts) created idempotently.
 
-Text fields use the ``standard`` analyzer so the same mapping works on the local Elasticsearch
-(which lacks the analysis-common module, see docs/decisions/0002) and on full distributions.
+:func:`setup_articles_index` (``newsmon es setup``, ``newsmon pipeline init``, every pipeline start)
+puts the index template (``pipeline.es_schema``), creates the first concrete index behind the aliases,
+and when the mapping version changed, copies every document into a new versioned index (client-side
+scroll + bulk: the local node has no reindex module) and moves both aliases there in one atomic step.
+An older layout (a plain index named like the read alias) is migrated the same way, so existing
+local data keeps working. An ILM policy (rollover at 30 days or 25 GB per shard) is applied where
+the node has ILM.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from newsmon.core.settings import ElasticsearchSettings
+from pipeline.es_schema import (
+    ARTICLES_MAPPING,
+    MAPPING_VERSION,
+    concrete_index,
+    upgrade_document,
+    write_alias,
+)
 
-__all__ = ["ARTICLES_MAPPING", "ensure_index"]
+__all__ = [
+    "ARTICLES_MAPPING",
+    "IndexSpec",
+    "SetupReport",
+    "ensure_index",
+    "setup_articles_index",
+    "setup_index",
+]
 
 logger = logging.getLogger(__name__)
 
-_KEYWORD = {"type": "keyword"}
-_TEXT = {"type": "text", "analyzer": "standard"}
-
-ARTICLES_MAPPING: dict[str, Any] = {
-    "dynamic": "false",
-    "properties": {
-        "schema_version": {"type": "integer"},
-        "id": _KEYWORD,
-        "url": _KEYWORD,
-        "title": {**_TEXT, "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
-        "summary": _TEXT,
-        "content": _TEXT,
-        "authors": _KEYWORD,
-        "categories": _KEYWORD,
-        "published_at": {"type": "date"},
-        "published_at_estimated": {"type": "boolean"},
-        "fetched_at": {"type": "date"},
-        "indexed_at": {"type": "date"},
-        "language_hint": _KEYWORD,
-        "language": _KEYWORD,
-        "script": _KEYWORD,
-        "tags": _KEYWORD,
-        "relevance": {"type": "float"},
-        "source_domains": _KEYWORD,
-        "feed_ids": _KEYWORD,
-        "entity_names": _KEYWORD,
-        "kafka_position": _KEYWORD,
-        "sources": {
-            "properties": {
-                "feed_id": _KEYWORD,
-                "name": _KEYWORD,
-                "domain": _KEYWORD,
-                "feed_url": _KEYWORD,
-            }
-        },
-        "tag_details": {
-            "type": "nested",
-            "properties": {
-                "id": _KEYWORD,
-                "label": _KEYWORD,
-                "score": {"type": "float"},
-                "evidence": {
-                    "properties": {
-                        "rule": _KEYWORD,
-                        "field": _KEYWORD,
-                        "start": {"type": "integer"},
-                        "end": {"type": "integer"},
-                        "text": _KEYWORD,
-                    }
-                },
-            },
-        },
-        "entities": {
-            "type": "nested",
-            "properties": {
-                "id": _KEYWORD,
-                "name": _KEYWORD,
-                "type": _KEYWORD,
-                "mentions": {"type": "integer"},
-                "variants_seen": _KEYWORD,
-            },
-        },
-    },
+ILM_POLICY: dict[str, Any] = {
+    "phases": {"hot": {"actions": {"rollover": {"max_age": "30d", "max_primary_shard_size": "25gb"}}}}
 }
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """One index family newsmon writes (articles, alerts): its aliases' base name, mapping and
+    version, and how a document of an older version is brought up to date during an upgrade."""
+
+    base: str
+    mapping: dict[str, Any]
+    version: int
+    upgrade: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # None: copied unchanged
+
+
+def articles_spec(base: str) -> IndexSpec:
+    return IndexSpec(base, ARTICLES_MAPPING, MAPPING_VERSION, upgrade_document)
+
+
+class SetupReport(dict[str, Any]):
+    """What :func:`setup_articles_index` did (printed by the CLI): ``action`` is one of
+    ``created``, ``up-to-date``, ``upgraded``, ``migrated``; plus index names and counts."""
+
+
+def _template(settings: ElasticsearchSettings, spec: IndexSpec, ilm: bool) -> dict[str, Any]:
+    base = spec.base
+    index_settings: dict[str, Any] = {
+        "number_of_shards": settings.number_of_shards,
+        "number_of_replicas": settings.number_of_replicas,
+        "refresh_interval": "1s",
+    }
+    if ilm:
+        index_settings["index.lifecycle.name"] = f"{base}-policy"
+        index_settings["index.lifecycle.rollover_alias"] = write_alias(base)
+    return {
+        "index_patterns": [f"{base}-v*"],
+        "version": spec.version,
+        "priority": 200,
+        "template": {"settings": index_settings, "mappings": spec.mapping},
+        "_meta": {"owner": "newsmon", "mapping_version": spec.version},
+    }
+
+
+def _ilm_available(es: Any, base: str) -> bool:
+    from elasticsearch import ApiError
+
+    try:
+        es.ilm.put_lifecycle(name=f"{base}-policy", policy=ILM_POLICY)
+    except ApiError as exc:
+        if exc.meta.status in (400, 404, 405, 410):
+            logger.info("ILM not available on this node (%s): no lifecycle policy", exc.meta.status)
+            return False
+        raise
+    return True
+
+
+def _alias_indices(es: Any, alias: str) -> dict[str, Any]:
+    from elasticsearch import NotFoundError
+
+    try:
+        return dict(es.indices.get_alias(name=alias))
+    except NotFoundError:
+        return {}
+
+
+def _index_version(es: Any, index: str) -> int:
+    meta = es.indices.get_mapping(index=index)[index]["mappings"].get("_meta") or {}
+    return int(meta.get("mapping_version", 1))
+
+
+def _copy(
+    es: Any,
+    sources: list[str],
+    target: str,
+    progress: Callable[[str], None],
+    total: int,
+    upgrade: Callable[[dict[str, Any]], dict[str, Any]] | None,
+) -> int:
+    from elasticsearch import helpers
+
+    def actions() -> Iterator[dict[str, Any]]:
+        for hit in helpers.scan(es, index=",".join(sources), query={"query": {"match_all": {}}}, size=500):
+            source = upgrade(hit["_source"]) if upgrade is not None else hit["_source"]
+            yield {"_index": target, "_id": hit["_id"], "_source": source}
+
+    copied = 0
+    for ok, item in helpers.streaming_bulk(es, actions(), chunk_size=500, raise_on_error=False):
+        if not ok:
+            raise RuntimeError(f"copying into {target} failed: {item}")
+        copied += 1
+        if copied % 5000 == 0:
+            progress(f"copied {copied}/{total} documents into {target}")
+    return copied
+
+
+def setup_articles_index(
+    settings: ElasticsearchSettings, client: Any = None, progress: Callable[[str], None] = logger.info
+) -> SetupReport:
+    """Idempotently bring the articles template, aliases and index to the current mapping version."""
+    return setup_index(settings, articles_spec(settings.index), client, progress)
+
+
+def setup_index(
+    settings: ElasticsearchSettings,
+    spec: IndexSpec,
+    client: Any = None,
+    progress: Callable[[str], None] = logger.info,
+) -> SetupReport:
+    """Idempotently bring ``spec``'s template, aliases and index to its mapping version."""
+    from elasticsearch import Elasticsearch
+
+    es = client or Elasticsearch(**settings.client_kwargs())
+    try:
+        return _setup(es, settings, spec, progress)
+    finally:
+        if client is None:
+            es.close()
+
+
+def _setup(
+    es: Any, settings: ElasticsearchSettings, spec: IndexSpec, progress: Callable[[str], None]
+) -> SetupReport:
+    base, writer = spec.base, write_alias(spec.base)
+    ilm = _ilm_available(es, base)
+    es.indices.put_index_template(name=base, **_template(settings, spec, ilm))
+    target = concrete_index(base, spec.version)
+    current = _alias_indices(es, writer)
+    legacy = not current and es.indices.exists(index=base) and not _alias_indices(es, base)
+    if current and all(_index_version(es, name) == spec.version for name in current):
+        for name in current:
+            es.indices.put_mapping(index=name, **spec.mapping)  # adds fields of a same-version edit
+        return SetupReport(
+            action="up-to-date", index=next(iter(current)), read_alias=base, write_alias=writer
+        )
+    if not current and not legacy:
+        if not es.indices.exists(index=target):
+            es.indices.create(index=target, aliases={base: {}, writer: {"is_write_index": True}})
+            progress(f"created {target} behind aliases {base} (read) and {writer} (write)")
+            return SetupReport(action="created", index=target, read_alias=base, write_alias=writer)
+        es.indices.update_aliases(
+            actions=[
+                {"add": {"index": target, "alias": base}},
+                {"add": {"index": target, "alias": writer, "is_write_index": True}},
+            ]
+        )
+        return SetupReport(action="created", index=target, read_alias=base, write_alias=writer)
+    sources = [base] if legacy else sorted(_alias_indices(es, base) or current)
+    es.indices.refresh(index=",".join(sources))
+    total = int(es.count(index=",".join(sources))["count"])
+    progress(f"upgrading {', '.join(sources)} to mapping v{spec.version}: copying {total} documents")
+    if not es.indices.exists(index=target):
+        es.indices.create(index=target)
+    copied = _copy(es, sources, target, progress, total, spec.upgrade)
+    es.indices.refresh(index=target)
+    if legacy:
+        es.indices.delete(index=base)  # an alias cannot share the old index's name
+        actions: list[dict[str, Any]] = []
+    else:
+        actions = [{"remove": {"index": name, "alias": base}} for name in _alias_indices(es, base)]
+        actions += [{"remove": {"index": name, "alias": writer}} for name in current]
+    actions += [
+        {"add": {"index": target, "alias": base}},
+        {"add": {"index": target, "alias": writer, "is_write_index": True}},
+    ]
+    es.indices.update_aliases(actions=actions)
+    progress(f"upgraded: {copied} documents now in {target}; aliases {base} and {writer} moved")
+    return SetupReport(
+        action="migrated" if legacy else "upgraded",
+        index=target,
+        read_alias=base,
+        write_alias=writer,
+        copied=copied,
+        previous=sources,
+    )
 
 
 def ensure_index(
@@ -87,15 +220,16 @@ def ensure_index(
     index: str | None = None,
     mapping: dict[str, Any] | None = None,
 ) -> bool:
-    """Create ``index`` (default: the articles index) with ``mapping`` if absent; True if created.
+    """Create a plain ``index`` with ``mapping`` if absent (alerts); True if created.
 
     An existing index gets the mapping re-applied, which adds new fields and fails loudly on
     incompatible changes.
     """
     from elasticsearch import BadRequestError, Elasticsearch
 
-    name = index or settings.index
-    body = mapping or ARTICLES_MAPPING
+    if index is None or mapping is None:
+        raise ValueError("ensure_index needs an index and its mapping (articles: setup_articles_index)")
+    name, body = index, mapping
     es = client or Elasticsearch(**settings.client_kwargs())
     try:
         if es.indices.exists(index=name):

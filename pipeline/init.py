@@ -6,7 +6,7 @@ import logging
 
 from newsmon.core.kafka_topics import ensure_topics
 from newsmon.core.settings import Settings
-from pipeline.index import ensure_index
+from pipeline.index import IndexSpec, setup_articles_index, setup_index
 
 __all__ = ["initialise"]
 
@@ -16,12 +16,18 @@ logger = logging.getLogger(__name__)
 def initialise(settings: Settings) -> dict[str, object]:
     """Topics and index, idempotently; returns what was created (for the CLI to print)."""
     topics = ensure_topics(settings.kafka, [settings.kafka.articles_topic, settings.kafka.dead_letter_topic])
-    index_created = ensure_index(settings.elasticsearch)
+    report = setup_articles_index(settings.elasticsearch)
     if settings.alerts.enabled:
         from pipeline.alerts.subscriptions import load_subscriptions
-        from pipeline.alerts.transform import ALERTS_MAPPING
+        from pipeline.alerts.transform import ALERTS_MAPPING, ALERTS_MAPPING_VERSION
 
         if settings.alerts.subscriptions_path.exists():
             load_subscriptions(settings.alerts.subscriptions_path)  # fail fast on a bad file
-        ensure_index(settings.elasticsearch, index=settings.alerts.index, mapping=ALERTS_MAPPING)
-    return {"topics_created": topics, "index_created": index_created, "index": settings.elasticsearch.index}
+        alerts = IndexSpec(settings.alerts.index, ALERTS_MAPPING, ALERTS_MAPPING_VERSION)
+        setup_index(settings.elasticsearch, alerts)
+    return {
+        "topics_created": topics,
+        "index_created": report["action"] in ("created", "upgraded", "migrated"),
+        "index": settings.elasticsearch.index,
+        "index_setup": dict(report),
+    }

@@ -79,7 +79,10 @@ def es_settings(local_services: Settings) -> Iterator[ElasticsearchSettings]:
     from elasticsearch import Elasticsearch
 
     client = Elasticsearch(**settings.client_kwargs())
-    client.options(ignore_status=404).indices.delete(index=settings.index)
+    quiet = client.options(ignore_status=(400, 404))  # the versioned indices behind the aliases, too
+    quiet.indices.delete(index=f"{settings.index}-v*", expand_wildcards="all")
+    quiet.indices.delete(index=settings.index)
+    quiet.indices.delete_index_template(name=settings.index)
     client.close()
 
 

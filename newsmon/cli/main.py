@@ -27,6 +27,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "taxonomy_cmd",
     "feeds_cmd",
     "alerts_cmd",
+    "search_cmd",
+    "es_cmd",
 )
 
 
@@ -58,6 +60,7 @@ USER_ERRORS: frozenset[str] = frozenset(
         "connectors.feedlist.FeedListError",
         "pipeline.tagging.taxonomy.TaxonomyError",
         "pipeline.alerts.subscriptions.SubscriptionError",
+        "newsmon.search.query.QueryError",
     }
 )
 

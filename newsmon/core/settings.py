@@ -84,6 +84,7 @@ class ElasticsearchSettings(_Section):
     password: SecretStr | None = None
     api_key: SecretStr | None = None
     verify_certs: bool = True
+    ca_certs: Path | None = None  # PEM file of the CA that signed the cluster's certificate (TLS)
     bulk_size: int = Field(default=500, ge=1, le=10_000)
     max_retries: int = Field(default=5, ge=0, le=20)
     request_timeout_s: float = Field(default=30.0, gt=0)
@@ -104,6 +105,8 @@ class ElasticsearchSettings(_Section):
             "request_timeout": self.request_timeout_s,
             "verify_certs": self.verify_certs,
         }
+        if self.ca_certs is not None:
+            kwargs["ca_certs"] = str(self.ca_certs)
         if self.api_key:
             kwargs["api_key"] = self.api_key.get_secret_value()
         elif self.username:

@@ -18,14 +18,17 @@ from apache_beam.metrics import Metrics
 
 from newsmon.core.settings import AlertsSettings, ElasticsearchSettings
 from pipeline.es_bulk import is_transient_es_error
+from pipeline.es_schema import write_alias
 from pipeline.retry import OutageLog, retry_forever
 
-__all__ = ["ALERTS_MAPPING", "DispatchAlerts", "article_summary"]
+__all__ = ["ALERTS_MAPPING", "ALERTS_MAPPING_VERSION", "DispatchAlerts", "article_summary"]
 
 logger = logging.getLogger(__name__)
 
+ALERTS_MAPPING_VERSION = 1
 ALERTS_MAPPING: dict[str, Any] = {
     "dynamic": "false",
+    "_meta": {"mapping_version": ALERTS_MAPPING_VERSION, "owner": "newsmon"},
     "properties": {
         "alert_id": {"type": "keyword"},
         "subscription_id": {"type": "keyword"},
@@ -101,7 +104,7 @@ class _DispatchFn(beam.DoFn):  # type: ignore[misc]
             try:
                 self._es_call(
                     lambda m=match, r=record: self._client.create(  # type: ignore[misc]
-                        index=self._alerts.index, id=m.alert_id, document=r
+                        index=write_alias(self._alerts.index), id=m.alert_id, document=r
                     )
                 )
             except ConflictError:
@@ -122,7 +125,7 @@ class _DispatchFn(beam.DoFn):  # type: ignore[misc]
                     deliveries.append({"type": notifier.type_name, "ok": False, "error": str(exc)})
             self._es_call(
                 lambda m=match, d=deliveries: self._client.update(  # type: ignore[misc]
-                    index=self._alerts.index, id=m.alert_id, doc={"deliveries": d}
+                    index=write_alias(self._alerts.index), id=m.alert_id, doc={"deliveries": d}
                 )
             )
             yield match.alert_id

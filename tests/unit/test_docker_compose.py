@@ -240,7 +240,7 @@ def test_schema_validation_catches_mistakes(source: str) -> None:
     bad = json.loads(json.dumps(compose()))
     bad.pop("name", None)
     bad["services"]["kafka"]["restartt"] = "always"
-    bad["services"]["kibana"]["depends_on"]["elasticsearch"]["condition"] = "service_ready"
+    bad["services"]["kibana"]["depends_on"]["es-passwords"]["condition"] = "service_ready"
     errors = validate_against(schema, bad)
     assert any("restartt" in e for e in errors), errors
     assert any("service_ready" in e or "kibana" in e for e in errors), errors
@@ -263,7 +263,7 @@ import (
 )
 
 func main() {
-	opts, err := cli.NewProjectOptions(os.Args[1:], cli.WithDiscardEnvFile)
+	opts, err := cli.NewProjectOptions(os.Args[1:], cli.WithOsEnv, cli.WithDiscardEnvFile)
 	if err != nil {
 		fail(err)
 	}
@@ -324,12 +324,28 @@ def compose_go_checker() -> Path:
     return binary
 
 
-def compose_go_load(path: Path) -> subprocess.CompletedProcess[str]:
+def env_example() -> dict[str, str]:
+    """The variables .env.example sets (a user's .env has the same names)."""
+    lines = (COMPOSE_FILE.parent / ".env.example").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def compose_go_load(path: Path, with_env: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+    for name in env_example():
+        env.pop(name, None)
+    if with_env:
+        env.update(env_example())
     return subprocess.run(
         [str(compose_go_checker()), str(path)], cwd=path.parent, env=env, capture_output=True,
         text=True, timeout=60, check=False,
     )  # fmt: skip
+
+
+def test_compose_go_refuses_to_start_without_the_passwords() -> None:
+    proc = compose_go_load(COMPOSE_FILE, with_env=False)
+    assert proc.returncode != 0
+    assert "set ELASTIC_PASSWORD in .env" in proc.stderr
 
 
 def test_compose_go_loads_the_file() -> None:
@@ -596,9 +612,22 @@ def test_volumes_are_named_and_declared() -> None:
 def test_elasticsearch_is_single_node_with_heap_limits() -> None:
     env = environment_of(services()["elasticsearch"])
     assert env["discovery.type"] == "single-node"
-    assert env["xpack.security.enabled"] == "false"
+    assert env["xpack.security.enabled"] == "true"
     assert re.search(r"-Xms\d+[mg]", env["ES_JAVA_OPTS"]) and re.search(r"-Xmx\d+[mg]", env["ES_JAVA_OPTS"])
-    assert "LOCAL USE ONLY" in COMPOSE_FILE.read_text(encoding="utf-8"), "say why security is off"
+
+
+def test_security_secrets_come_from_env_and_example_lists_them() -> None:
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    example = (COMPOSE_FILE.parent / ".env.example").read_text(encoding="utf-8")
+    for name in ("ELASTIC_PASSWORD", "KIBANA_PASSWORD"):
+        assert f"${{{name}:?" in text, f"{name} must be required from .env, never defaulted"
+        assert f"{name}=" in example
+    assert ".env" in (COMPOSE_FILE.parent / ".gitignore").read_text(encoding="utf-8").split()
+    env = environment_of(services()["pipeline"])
+    assert env["NEWSMON_ELASTICSEARCH__USERNAME"] == "elastic"
+    assert env["NEWSMON_ELASTICSEARCH__PASSWORD"].startswith("${ELASTIC_PASSWORD")
+    kibana = environment_of(services()["kibana"])
+    assert kibana["ELASTICSEARCH_USERNAME"] == "kibana_system"
 
 
 def test_dockerfile_builds_prism_for_the_pinned_beam_version() -> None:

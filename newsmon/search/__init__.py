@@ -1,0 +1,1 @@
+"""``newsmon search``: Lucene query-string search over the articles, as analysts type it in Kibana."""
