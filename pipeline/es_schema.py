@@ -25,7 +25,9 @@ __all__ = [
     "MAPPING_VERSION",
     "SEARCH_FIELDS",
     "concrete_index",
+    "prune_to_mapping",
     "upgrade_document",
+    "upgrade_stored_document",
     "write_alias",
 ]
 
@@ -112,6 +114,7 @@ ARTICLES_MAPPING: dict[str, Any] = {
                 "evidence": {
                     "properties": {
                         "rule": _KEYWORD,
+                        "role": _KEYWORD,
                         "field": _KEYWORD,
                         "start": {"type": "integer"},
                         "end": {"type": "integer"},
@@ -127,7 +130,16 @@ ARTICLES_MAPPING: dict[str, Any] = {
                 "name": _KEYWORD,
                 "type": _KEYWORD,
                 "mentions": {"type": "integer"},
+                "aliases": _KEYWORD,
                 "variants_seen": _KEYWORD,
+                "evidence": {
+                    "properties": {
+                        "field": _KEYWORD,
+                        "start": {"type": "integer"},
+                        "end": {"type": "integer"},
+                        "text": _KEYWORD,
+                    }
+                },
             },
         },
     },
@@ -142,6 +154,24 @@ def write_alias(base: str) -> str:
 def concrete_index(base: str, version: int = MAPPING_VERSION, generation: int = 1) -> str:
     """Name of a concrete index behind the aliases (rollover increments ``generation``)."""
     return f"{base}-v{version}-{generation:06d}"
+
+
+def prune_to_mapping(doc: dict[str, Any], mapping: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` without the fields ``mapping`` does not know (older documents written under
+    ``dynamic: false`` may carry some; a strict index would reject them)."""
+    props = mapping.get("properties", {})
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        spec = props.get(key)
+        if spec is None:
+            continue
+        if "properties" in spec and isinstance(value, dict):
+            out[key] = prune_to_mapping(value, spec)
+        elif "properties" in spec and isinstance(value, list):
+            out[key] = [prune_to_mapping(v, spec) if isinstance(v, dict) else v for v in value]
+        else:
+            out[key] = value
+    return out
 
 
 def upgrade_document(doc: dict[str, Any]) -> dict[str, Any]:
@@ -164,3 +194,8 @@ def upgrade_document(doc: dict[str, Any]) -> dict[str, Any]:
     ]
     out["evidence"] = list(dict.fromkeys(snippets))[:50]
     return out
+
+
+def upgrade_stored_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored document of an older version, upgraded and cut to the current mapping (reindex)."""
+    return prune_to_mapping(upgrade_document(doc), ARTICLES_MAPPING)

@@ -22,12 +22,13 @@ from pipeline.es_schema import (
     ARTICLES_MAPPING,
     MAPPING_VERSION,
     concrete_index,
-    upgrade_document,
+    upgrade_stored_document,
     write_alias,
 )
 
 __all__ = [
     "ARTICLES_MAPPING",
+    "IndexSetupError",
     "IndexSpec",
     "SetupReport",
     "ensure_index",
@@ -54,7 +55,11 @@ class IndexSpec:
 
 
 def articles_spec(base: str) -> IndexSpec:
-    return IndexSpec(base, ARTICLES_MAPPING, MAPPING_VERSION, upgrade_document)
+    return IndexSpec(base, ARTICLES_MAPPING, MAPPING_VERSION, upgrade_stored_document)
+
+
+class IndexSetupError(RuntimeError):
+    """An index could not be set up or upgraded; the message says what and what to do next."""
 
 
 class SetupReport(dict[str, Any]):
@@ -126,7 +131,10 @@ def _copy(
     copied = 0
     for ok, item in helpers.streaming_bulk(es, actions(), chunk_size=500, raise_on_error=False):
         if not ok:
-            raise RuntimeError(f"copying into {target} failed: {item}")
+            raise IndexSetupError(
+                f"copying into {target} failed, the old index is untouched and still in use: {item}; "
+                "fix the cause and run `newsmon es setup` again (copying is idempotent)"
+            )
         copied += 1
         if copied % 5000 == 0:
             progress(f"copied {copied}/{total} documents into {target}")
@@ -188,7 +196,9 @@ def _setup(
     es.indices.refresh(index=",".join(sources))
     total = int(es.count(index=",".join(sources))["count"])
     progress(f"upgrading {', '.join(sources)} to mapping v{spec.version}: copying {total} documents")
-    if not es.indices.exists(index=target):
+    if es.indices.exists(index=target):  # left by an interrupted upgrade: bring its mapping up to date
+        es.indices.put_mapping(index=target, **spec.mapping)
+    else:
         es.indices.create(index=target)
     copied = _copy(es, sources, target, progress, total, spec.upgrade)
     es.indices.refresh(index=target)

@@ -69,7 +69,7 @@ def _run(args: argparse.Namespace) -> int:
         settings = settings.model_copy(
             update={"pipeline": settings.pipeline.model_copy(update={"runner": args.runner})}
         )
-    initialise(settings)
+    initialise(settings, progress=progress)
     extra = [a for a in args.beam_args if a != "--"]
     progress(
         f"pipeline on {settings.pipeline.runner}: {settings.kafka.articles_topic} -> "

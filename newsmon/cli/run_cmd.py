@@ -51,7 +51,7 @@ def _run(args: argparse.Namespace) -> int:
     services.up(components=("kafka", "elasticsearch"))
     settings = settings.pointed_at(services.kafka_bootstrap, services.elasticsearch_url)
     progress(f"kafka {services.kafka_bootstrap} and elasticsearch {services.elasticsearch_url} are healthy")
-    initialise(settings)
+    initialise(settings, progress=progress)
     progress(f"preparing the Beam runner ({settings.pipeline.runner})")
     supervisor = make_supervisor(settings, report_every_s=60.0 if args.follow else 0.0)
     supervisor.step()  # starts the job; later steps restart it if it ever ends
