@@ -55,7 +55,7 @@ def _init(args: argparse.Namespace) -> int:
     from pipeline.init import initialise
 
     settings = load(args)
-    result = initialise(settings)
+    result = initialise(settings, progress=progress)
     created = ", ".join(result["topics_created"]) or "none"  # type: ignore[arg-type]
     print(f"topics created: {created}; index {result['index']} created: {result['index_created']}")
     return 0
