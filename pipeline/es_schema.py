@@ -17,6 +17,7 @@ upgrade adds a new index behind the same aliases.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "MAPPING_VERSION",
     "SEARCH_FIELDS",
     "concrete_index",
+    "index_analysis",
     "prune_to_mapping",
     "upgrade_document",
     "upgrade_stored_document",
@@ -44,6 +46,30 @@ LANGUAGE_ANALYZERS: dict[str, str] = {
 }
 
 _KEYWORD: dict[str, Any] = {"type": "keyword"}
+
+# The Belarusian stop words, shared with the local analysis plugin (ADR 0008). No Elasticsearch has a
+# `belarusian` analyzer built in, so every index defines it from `standard` + `lowercase` + `stop`,
+# which every node has; an index-level analyzer takes precedence over the plugin's global one.
+BELARUSIAN_STOPWORDS = (
+    Path(__file__).resolve().parents[1]
+    / "newsmon/services/es_analysis_plugin/src/main/resources/newsmon/analysis/belarusian_stopwords.txt"
+)
+
+
+def index_analysis() -> dict[str, Any]:
+    """Index ``analysis`` settings defining the ``belarusian`` analyzer (identical everywhere)."""
+    lines = BELARUSIAN_STOPWORDS.read_text(encoding="utf-8").splitlines()
+    words = [w.strip() for w in lines if w.strip() and not w.lstrip().startswith("#")]
+    return {
+        "filter": {"belarusian_stop": {"type": "stop", "stopwords": words}},
+        "analyzer": {
+            "belarusian": {
+                "type": "custom",
+                "tokenizer": "standard",
+                "filter": ["lowercase", "belarusian_stop"],
+            }
+        },
+    }
 
 
 def _text(with_raw: bool = False) -> dict[str, Any]:

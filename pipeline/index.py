@@ -22,6 +22,7 @@ from pipeline.es_schema import (
     ARTICLES_MAPPING,
     MAPPING_VERSION,
     concrete_index,
+    index_analysis,
     upgrade_stored_document,
     write_alias,
 )
@@ -74,6 +75,8 @@ def _template(settings: ElasticsearchSettings, spec: IndexSpec, ilm: bool) -> di
         "number_of_replicas": settings.number_of_replicas,
         "refresh_interval": "1s",
     }
+    if spec.mapping is ARTICLES_MAPPING:
+        index_settings["analysis"] = index_analysis()
     if ilm:
         index_settings["index.lifecycle.name"] = f"{base}-policy"
         index_settings["index.lifecycle.rollover_alias"] = write_alias(base)

@@ -585,9 +585,12 @@ def test_images_are_pinned_and_versions_agree() -> None:
         assert_pinned(str(svc["image"]), f"service {name}")
     images = {name: str(svc["image"]) for name, svc in services().items()}
     assert images["kafka"] == f"apache/kafka:{defaults.kafka_version}"
-    assert images["elasticsearch"] == (
-        f"docker.elastic.co/elasticsearch/elasticsearch:{defaults.elasticsearch_version}"
-    )
+    assert images["elasticsearch"] == f"newsmon-elasticsearch:{defaults.elasticsearch_version}"
+    build = services()["elasticsearch"]["build"]
+    es_dockerfile = (COMPOSE_FILE.parent / build["context"] / build["dockerfile"]).read_text(encoding="utf-8")
+    official = f"docker.elastic.co/elasticsearch/elasticsearch:{defaults.elasticsearch_version}"
+    assert f"ARG ES_IMAGE={official}\n" in es_dockerfile
+    assert "analysis-stempel" in es_dockerfile and "analysis-ukrainian" in es_dockerfile  # pl, uk analyzers
     assert images["kibana"] == f"docker.elastic.co/kibana/kibana:{defaults.elasticsearch_version}"
     major = int(defaults.kafka_version.split(".")[0])
     assert major >= 4, "KRaft-only Kafka 4.x expected"
