@@ -156,10 +156,11 @@ def _print_results(settings: Settings, feed_ids: list[str]) -> None:
     _print_alerts(settings, [hit["_id"] for hit in hits["hits"]])
     print(
         "\nSearch them:\n"
+        "  newsmon search 'политзаключенный'          (every language stemmed, highlights)\n"
+        "  newsmon search 'Bialiatski AND tags:belarus' --since 30d\n"
         f"  curl -s '{cfg.url}/{cfg.index}/_search?q=tags:political_prisoners&pretty'\n"
-        f"  curl -s '{cfg.url}/{cfg.index}/_search?q=tags:belarus%20AND%20entity_names:Viasna&pretty'\n"
-        f"  Kibana (e.g. `docker compose up kibana`, then http://127.0.0.1:5601): create a data view on "
-        f"'{cfg.index}' with time field published_at\n"
+        f"  Kibana: data view '{cfg.index}' with time field @timestamp (docker compose imports it with "
+        "the saved searches and dashboard from config/kibana/)\n"
         "Alerts: newsmon alerts list (subscriptions in config/subscriptions.yaml)\n"
         "Stop the local services with: newsmon services down"
     )

@@ -56,3 +56,13 @@ def test_newsmon_run_prints_the_seed_article_tagged(local_services: Settings, tm
     alerts_file = tmp_path / ".state" / "alerts" / "belarus-political-prisoners.jsonl"
     alerts = [json.loads(line) for line in alerts_file.read_text(encoding="utf-8").splitlines()]
     assert any(a["article"]["title"] == SEED_TITLE for a in alerts)
+    # The "done when": the same words in other forms find them, with highlights.
+    for query, title, marked in (
+        ("политзаключенный", "за решёткой более 1100 политзаключённых", "»политзаключённых«"),
+        ("detainee", SEED_TITLE, "»detainees«"),
+    ):
+        found = subprocess.run(
+            [str(newsmon), "search", query], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert found.returncode == 0, found.stderr
+        assert title in found.stdout and marked in found.stdout, found.stdout

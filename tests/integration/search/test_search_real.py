@@ -146,3 +146,25 @@ def test_cli_prints_highlights_and_refuses_malformed_queries(
     assert main(["search", "a AND (b"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "malformed query" in err[0] and "Traceback" not in err[0]
+
+
+def test_mapping_version_change_copies_into_a_new_index_and_moves_the_aliases(
+    indexed: ElasticsearchSettings,
+) -> None:
+    import copy
+
+    from pipeline.es_schema import ARTICLES_MAPPING, upgrade_stored_document
+    from pipeline.index import IndexSpec, setup_index
+
+    next_mapping = copy.deepcopy(ARTICLES_MAPPING)
+    next_mapping["_meta"]["mapping_version"] = MAPPING_VERSION + 1
+    next_mapping["properties"]["sentiment"] = {"type": "float"}
+    spec = IndexSpec(indexed.index, next_mapping, MAPPING_VERSION + 1, upgrade_stored_document)
+    report = setup_index(indexed, spec)
+    assert report["action"] == "upgraded" and report["copied"] == len(SAMPLES)
+    new_index = concrete_index(indexed.index, MAPPING_VERSION + 1)
+    with Elasticsearch(**indexed.client_kwargs()) as es:
+        assert list(es.indices.get_alias(name=indexed.index)) == [new_index]
+        assert list(es.indices.get_alias(name=write_alias(indexed.index))) == [new_index]
+    assert "ru" in _ids(indexed, "политзаключенный")  # still found, now in the new index
+    assert setup_index(indexed, spec)["action"] == "up-to-date"
