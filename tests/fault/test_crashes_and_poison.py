@@ -5,6 +5,7 @@ topic holds only the poison, the lag returns to 0 and no alert is raised twice."
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -294,9 +295,11 @@ def test_elasticsearch_answering_429(
     fault_services: FaultServices, fault_settings: Settings, tmp_path: Path
 ) -> None:
     """The suite's node has one write thread and a queue of 2: concurrent bulk loads from other
-    clients make it reject writes with 429, for our pipeline too. Nothing may be lost."""
-    records = articles(2000, uuid.uuid4().hex[:6])
-    ids = [r.id for r in records]
+    clients make it reject writes with 429, for our pipeline too. Nothing may be lost.
+
+    The load runs until our pipeline has been refused at least once, then stops (a constant load
+    would starve a 1-thread node for everyone)."""
+    tag = uuid.uuid4().hex[:6]
     url = fault_settings.elasticsearch.url
     stop = threading.Event()
     rejected_by_load = Counter[str]()
@@ -315,24 +318,40 @@ def test_elasticsearch_answering_429(
                 rejected_by_load[str(exc.meta.status)] += 1
         es.close()
 
+    refusals: list[str] = []
+
+    class _Refusals(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if message.startswith("elasticsearch") and "429" in message:
+                refusals.append(message)
+
+    handler = _Refusals()
+    logging.getLogger("pipeline.retry").addHandler(handler)
     initialise(fault_settings)
     job = StreamingJob(fault_settings, prism_binary=fault_services.prism).start()
     loaders = [threading.Thread(target=load, args=(n,), daemon=True) for n in range(6)]
+    records = articles(1000, tag)
+    ids = [r.id for r in records]
     try:
         with StateWatch(job) as watch:
             for thread in loaders:
                 thread.start()
-            producer = PacedProducer(fault_settings.kafka, records, rate=400)
+            producer = PacedProducer(fault_settings.kafka, records, rate=500)
             producer.start()
-            producer.join(60)
-            eventually(lambda: job.metrics().get("elasticsearch.items_retried", 0) > 0, 120, "a 429 for us")
+            # Load until our own bulk writes have been refused with 429 (logged by the sink), then
+            # let the node breathe: every article must still arrive, once.
+            eventually(lambda: refusals, 120, "a 429 for our pipeline")
             stop.set()
+            producer.join(60)
             _settled(fault_settings, ids)
         assert watch.seen == {"RUNNING"}, watch.seen
         metrics = job.metrics()
     finally:
         stop.set()
         job.cancel()
+        logging.getLogger("pipeline.retry").removeHandler(handler)
+    assert metrics.get("elasticsearch.items_retried", 0) > 0, "our pipeline was never refused with 429"
     assert dead_letters(fault_settings, timeout_s=5) == []
     with Elasticsearch(url) as es:
         pools = es.nodes.stats(metric="thread_pool")["nodes"]
