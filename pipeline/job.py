@@ -82,18 +82,21 @@ def _runner_children(binary: Path | None) -> list[int]:
     return pids
 
 
-def reap_orphaned_runners(pids: list[int], binary_name: str = "prism") -> list[int]:
+def reap_orphaned_runners(
+    pids: list[int], binary_name: str = "prism", started_before: float | None = None
+) -> list[int]:
     """Stop runner processes left behind by a supervisor that was killed (``kill -9``): only those
-    still running the runner binary and no longer children of a live newsmon process. Returns the
-    pids stopped."""
+    still running the runner binary and started before ``started_before`` (Unix time: when the dead
+    supervisor last wrote its status), so a reused pid is never hit. (Orphans are re-parented to
+    PID 1 or to the nearest subreaper, so the parent pid proves nothing.) Returns the pids stopped."""
     import psutil
 
     reaped = []
     for pid in pids:
         try:
             process = psutil.Process(pid)
-            if process.name() != binary_name or process.ppid() not in (0, 1):
-                continue
+            if process.name() != binary_name or (started_before and process.create_time() > started_before):
+                continue  # not a runner, or a newer process that reuses the pid
             process.terminate()
             try:
                 process.wait(timeout=10)

@@ -235,7 +235,11 @@ def reap_after_crash(path: Path, progress: Callable[[str], None]) -> list[int]:
     if isinstance(pid, int) and pid != os.getpid() and psutil.pid_exists(pid):
         return []  # that supervisor is alive: not ours to clean up
     pids = [p for p in previous.get("runner_pids", []) if isinstance(p, int)]
-    reaped = reap_orphaned_runners(pids)
+    try:
+        last_seen = datetime.fromisoformat(str(previous.get("updated_at"))).timestamp() + 5
+    except ValueError:
+        last_seen = None
+    reaped = reap_orphaned_runners(pids, started_before=last_seen)
     if reaped:
         progress(f"stopped runner process(es) {reaped} left by a supervisor that was killed (pid {pid})")
     return reaped

