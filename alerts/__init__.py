@@ -6,6 +6,7 @@ from __future__ import annotations
 from alerts.analysis import Analyzer, ElasticsearchAnalyzer
 from alerts.compile import CompiledQuery, QueryCompiler
 from alerts.document import AnalyzedDocument, fetch_documents, from_term_vectors
+from alerts.index import SubscriptionIndex
 from alerts.query import QueryError, parse_subscription_query
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "ElasticsearchAnalyzer",
     "QueryCompiler",
     "QueryError",
+    "SubscriptionIndex",
     "fetch_documents",
     "from_term_vectors",
     "parse_subscription_query",

@@ -108,11 +108,21 @@ class PrefixMatch(Matcher):
 
 @dataclass(frozen=True)
 class AnyOf(Matcher):
-    """At least one child matches (a term over several fields, or OR'ed sub-queries)."""
+    """At least one child matches (a term over several fields, or OR'ed sub-queries). When every
+    child is an :class:`AnyTerm`, a document with none of their terms is rejected in one set test."""
 
     children: tuple[Matcher, ...]
 
+    def __post_init__(self) -> None:
+        gate = None
+        if all(isinstance(c, AnyTerm) for c in self.children):
+            gate = frozenset(t for c in self.children for t in c.terms)  # type: ignore[attr-defined]
+        object.__setattr__(self, "_gate", gate)
+
     def matches(self, doc: AnalyzedDocument) -> bool:
+        gate: frozenset[str] | None = self._gate  # type: ignore[attr-defined]
+        if gate is not None and gate.isdisjoint(doc.tokens):
+            return False
         return any(c.matches(doc) for c in self.children)
 
     def anchors(self) -> Anchors | None:
