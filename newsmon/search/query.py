@@ -1,11 +1,7 @@
 """Turn what an analyst types into an Elasticsearch request (pure: no I/O, tested directly).
 
-The query language is Lucene's query-string syntax (terms, "phrases", AND/OR/NOT, parentheses,
-``field:value``, prefix ``*``), parsed with luqum so a malformed query is refused with the position
-and reason before anything is sent. Friendly field names are rewritten to the mapping's fields:
-``title``/``summary``/``content`` search every language sub-field (``content.ru`` stems Russian,
-``content.en`` English, ...), ``entities``/``entity`` -> ``entity_names``, ``source`` ->
-``source_names``, ``domain`` -> ``source_domains``, ``feed`` -> ``feed_ids``, ``lang`` -> ``language``.
+The query language (Lucene query-string syntax, friendly field names) is parsed and rewritten by
+:mod:`newsmon.core.query_syntax`, the implementation alert subscriptions share.
 """
 
 from __future__ import annotations
@@ -14,73 +10,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from luqum.exceptions import ParseError
-from luqum.parser import parser
-from luqum.tree import SearchField
-from luqum.visitor import TreeTransformer
-
-from pipeline.es_schema import LANGUAGE_ANALYZERS, SEARCH_FIELDS
+from newsmon.core.es_schema import LANGUAGE_ANALYZERS, SEARCH_FIELDS
+from newsmon.core.query_syntax import FIELD_NAMES, QueryError, rewrite_query
 
 __all__ = ["FIELD_NAMES", "QueryError", "build_request", "parse_since", "rewrite_query"]
-
-TEXT_FIELDS = ("title", "summary", "content")
-FIELD_NAMES: dict[str, str] = {
-    "entities": "entity_names",
-    "entity": "entity_names",
-    "source": "source_names",
-    "domain": "source_domains",
-    "feed": "feed_ids",
-    "lang": "language",
-    "tag": "tags",
-}
-KNOWN_FIELDS = {
-    *TEXT_FIELDS,
-    *FIELD_NAMES.values(),
-    *FIELD_NAMES,
-    "url",
-    "authors",
-    "categories",
-    "id",
-    "relevance",
-    "@timestamp",
-    "published_at",
-    "indexed_at",
-    "entity_ids",
-    "entity_types",
-    "evidence",
-}
-
-
-class QueryError(ValueError):
-    """The query cannot be parsed or names an unknown field; the message says where and why."""
-
-
-class _RenameFields(TreeTransformer):  # type: ignore[misc]
-    def visit_search_field(self, node: SearchField, context: Any) -> Any:
-        name = node.name
-        if name.split(".")[0] not in KNOWN_FIELDS:
-            raise QueryError(
-                f"unknown field {name!r}: use one of title, content, summary, tags, entities, "
-                "language, source, domain, feed, url"
-            )
-        if name in TEXT_FIELDS:
-            node.name = f"{name}.\\*"
-        else:
-            node.name = FIELD_NAMES.get(name, name)
-        yield from self.generic_visit(node, context)
-
-
-def rewrite_query(text: str) -> str:
-    """Validate ``text`` and return it with friendly field names mapped to the index's fields."""
-    if not text.strip():
-        raise QueryError('empty query: give words, a "phrase" or field:value')
-    try:
-        tree = parser.parse(text)
-    except ParseError as exc:
-        raise QueryError(f"malformed query: {exc}") from exc
-    except Exception as exc:  # luqum's lexer raises its own error types (IllegalCharacterError, ...)
-        raise QueryError(f"malformed query: {exc}") from exc
-    return str(_RenameFields().visit(tree))
 
 
 _SINCE = re.compile(r"^(\d+)\s*([mhdw])$")

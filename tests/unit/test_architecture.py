@@ -1,5 +1,6 @@
 """Imports flow one way: newsmon.core at the bottom; connectors and pipeline never import each other;
-only newsmon.cli / newsmon.services sit on top. Checked statically over the source tree."""
+``alerts`` (subscription queries and matching, shared by pipeline, API and delivery) sits below the
+pipeline; only newsmon.cli / newsmon.services sit on top. Checked statically over the source tree."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # package -> top-level modules it must never import
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "newsmon/core": ("connectors", "pipeline", "newsmon.cli", "newsmon.services"),
-    "connectors": ("pipeline", "newsmon.cli", "newsmon.services"),
+    "newsmon/core": ("alerts", "connectors", "pipeline", "newsmon.cli", "newsmon.services"),
+    "connectors": ("alerts", "pipeline", "newsmon.cli", "newsmon.services"),
+    "alerts": ("pipeline", "connectors", "apache_beam", "newsmon.cli", "newsmon.services"),
     "pipeline": ("connectors", "newsmon.cli", "newsmon.services"),
     "pipeline/tagging": ("apache_beam",),
 }
@@ -46,7 +48,7 @@ def test_import_direction(package: str) -> None:
 
 def test_every_public_class_has_a_docstring() -> None:
     missing = []
-    for package in ("newsmon", "connectors", "pipeline"):
+    for package in ("newsmon", "connectors", "pipeline", "alerts"):
         for path in sorted((ROOT / package).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in tree.body:

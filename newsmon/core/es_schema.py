@@ -1,0 +1,227 @@
+"""The articles index schema, version 2: Kibana conventions and language analysis (pure data).
+
+* ``@timestamp`` is the published time (Kibana's time field); ``fetched_at`` and ``indexed_at`` too.
+* ``dynamic: strict``: a document with a field the mapping does not know is rejected (and
+  dead-lettered with Elasticsearch's reason) instead of silently growing the mapping.
+* ``title``, ``summary`` and ``content`` are ``standard``-analysed text with one sub-field per
+  language (``title.en``, ``content.ru``, ...) analysed by that language's analyzer, so a query on
+  ``content.ru`` finds "политзаключённых" for "политзаключенный". The analyzers have the names the
+  full distribution uses; the local node gets them from the newsmon analysis plugin (ADR 0008).
+* Keyword fields for filters and aggregations: tags, entity ids/names/types, language, source names,
+  domains, feeds.
+
+Index names: the read alias is ``<base>`` (what search and Kibana use), the write alias
+``<base>-write``; concrete indices are ``<base>-v<version>-<6 digits>`` so a rollover or a mapping
+upgrade adds a new index behind the same aliases.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ARTICLES_MAPPING",
+    "LANGUAGE_ANALYZERS",
+    "MAPPING_VERSION",
+    "SEARCH_FIELDS",
+    "concrete_index",
+    "index_analysis",
+    "prune_to_mapping",
+    "upgrade_document",
+    "upgrade_stored_document",
+    "write_alias",
+]
+
+MAPPING_VERSION = 2
+
+#: Detected language code -> analyzer of its sub-field. Belarusian: see ADR 0008.
+LANGUAGE_ANALYZERS: dict[str, str] = {
+    "en": "english",
+    "ru": "russian",
+    "de": "german",
+    "pl": "polish",
+    "uk": "ukrainian",
+    "be": "belarusian",
+}
+
+_KEYWORD: dict[str, Any] = {"type": "keyword"}
+
+# The Belarusian stop words, shared with the local analysis plugin (ADR 0008). No Elasticsearch has a
+# `belarusian` analyzer built in, so every index defines it from `standard` + `lowercase` + `stop`,
+# which every node has; an index-level analyzer takes precedence over the plugin's global one.
+BELARUSIAN_STOPWORDS = (
+    Path(__file__).resolve().parents[2]
+    / "newsmon/services/es_analysis_plugin/src/main/resources/newsmon/analysis/belarusian_stopwords.txt"
+)
+
+
+def index_analysis() -> dict[str, Any]:
+    """Index ``analysis`` settings defining the ``belarusian`` analyzer (identical everywhere)."""
+    lines = BELARUSIAN_STOPWORDS.read_text(encoding="utf-8").splitlines()
+    words = [w.strip() for w in lines if w.strip() and not w.lstrip().startswith("#")]
+    return {
+        "filter": {"belarusian_stop": {"type": "stop", "stopwords": words}},
+        "analyzer": {
+            "belarusian": {
+                "type": "custom",
+                "tokenizer": "standard",
+                "filter": ["lowercase", "belarusian_stop"],
+            }
+        },
+    }
+
+
+def _text(with_raw: bool = False) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        lang: {"type": "text", "analyzer": analyzer} for lang, analyzer in LANGUAGE_ANALYZERS.items()
+    }
+    if with_raw:
+        fields["raw"] = {"type": "keyword", "ignore_above": 512}
+    return {"type": "text", "analyzer": "standard", "fields": fields}
+
+
+#: Fields a free-text query searches by default (every language sub-field, title boosted).
+SEARCH_FIELDS: list[str] = [
+    "title^3",
+    *(f"title.{lang}^3" for lang in LANGUAGE_ANALYZERS),
+    "summary",
+    *(f"summary.{lang}" for lang in LANGUAGE_ANALYZERS),
+    "content",
+    *(f"content.{lang}" for lang in LANGUAGE_ANALYZERS),
+    "entity_names",
+    "tags",
+]
+
+ARTICLES_MAPPING: dict[str, Any] = {
+    "dynamic": "strict",
+    "_meta": {"mapping_version": MAPPING_VERSION, "owner": "newsmon"},
+    "properties": {
+        "@timestamp": {"type": "date"},
+        "schema_version": {"type": "integer"},
+        "id": _KEYWORD,
+        "url": _KEYWORD,
+        "title": _text(with_raw=True),
+        "summary": _text(),
+        "content": _text(),
+        "authors": _KEYWORD,
+        "categories": _KEYWORD,
+        "published_at": {"type": "date"},
+        "published_at_estimated": {"type": "boolean"},
+        "fetched_at": {"type": "date"},
+        "indexed_at": {"type": "date"},
+        "language_hint": _KEYWORD,
+        "language": _KEYWORD,
+        "script": _KEYWORD,
+        "tags": _KEYWORD,
+        "relevance": {"type": "float"},
+        "source_domains": _KEYWORD,
+        "source_names": _KEYWORD,
+        "feed_ids": _KEYWORD,
+        "entity_ids": _KEYWORD,
+        "entity_names": _KEYWORD,
+        "entity_types": _KEYWORD,
+        "evidence": {"type": "text", "analyzer": "standard"},
+        "kafka_position": _KEYWORD,
+        "sources": {
+            "properties": {
+                "feed_id": _KEYWORD,
+                "name": _KEYWORD,
+                "domain": _KEYWORD,
+                "feed_url": _KEYWORD,
+            }
+        },
+        "tag_details": {
+            "type": "nested",
+            "properties": {
+                "id": _KEYWORD,
+                "label": _KEYWORD,
+                "score": {"type": "float"},
+                "evidence": {
+                    "properties": {
+                        "rule": _KEYWORD,
+                        "role": _KEYWORD,
+                        "field": _KEYWORD,
+                        "start": {"type": "integer"},
+                        "end": {"type": "integer"},
+                        "text": _KEYWORD,
+                    }
+                },
+            },
+        },
+        "entities": {
+            "type": "nested",
+            "properties": {
+                "id": _KEYWORD,
+                "name": _KEYWORD,
+                "type": _KEYWORD,
+                "mentions": {"type": "integer"},
+                "aliases": _KEYWORD,
+                "variants_seen": _KEYWORD,
+                "evidence": {
+                    "properties": {
+                        "field": _KEYWORD,
+                        "start": {"type": "integer"},
+                        "end": {"type": "integer"},
+                        "text": _KEYWORD,
+                    }
+                },
+            },
+        },
+    },
+}
+
+
+def write_alias(base: str) -> str:
+    """The alias the pipeline writes through (``is_write_index`` on the newest index)."""
+    return f"{base}-write"
+
+
+def concrete_index(base: str, version: int = MAPPING_VERSION, generation: int = 1) -> str:
+    """Name of a concrete index behind the aliases (rollover increments ``generation``)."""
+    return f"{base}-v{version}-{generation:06d}"
+
+
+def prune_to_mapping(doc: dict[str, Any], mapping: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` without the fields ``mapping`` does not know (older documents written under
+    ``dynamic: false`` may carry some; a strict index would reject them)."""
+    props = mapping.get("properties", {})
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        spec = props.get(key)
+        if spec is None:
+            continue
+        if "properties" in spec and isinstance(value, dict):
+            out[key] = prune_to_mapping(value, spec)
+        elif "properties" in spec and isinstance(value, list):
+            out[key] = [prune_to_mapping(v, spec) if isinstance(v, dict) else v for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def upgrade_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """A document of any earlier mapping version in the current shape (adds derived fields).
+
+    Also used by the document builder, so new and reindexed documents agree (pure; idempotent).
+    """
+    out = dict(doc)
+    out["@timestamp"] = out.get("@timestamp") or out.get("published_at") or out.get("fetched_at")
+    entities = out.get("entities") or []
+    out["entity_ids"] = sorted({e["id"] for e in entities if e.get("id")})
+    out["entity_names"] = sorted({e["name"] for e in entities if e.get("name")})
+    out["entity_types"] = sorted({e["type"] for e in entities if e.get("type")})
+    out["source_names"] = sorted({s["name"] for s in out.get("sources") or [] if s.get("name")})
+    snippets = [
+        ev.get("text", "")
+        for detail in out.get("tag_details") or []
+        for ev in detail.get("evidence") or []
+        if ev.get("text")
+    ]
+    out["evidence"] = list(dict.fromkeys(snippets))[:50]
+    return out
+
+
+def upgrade_stored_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored document of an older version, upgraded and cut to the current mapping (reindex)."""
+    return prune_to_mapping(upgrade_document(doc), ARTICLES_MAPPING)
