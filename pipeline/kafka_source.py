@@ -288,13 +288,15 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
             self._outages[element.key].recovered()
 
     def teardown(self) -> None:
-        for consumer in self._consumers.values():
+        # On shutdown Beam may tear down while a poll of this instance is still running in another
+        # thread: close a snapshot, never iterate the live dict.
+        consumers, self._consumers = list(self._consumers.values()), {}
+        self._next_offsets = {}
+        for consumer in consumers:
             try:
                 consumer.close()
             except Exception as exc:
                 logger.debug("closing consumer: %s", exc)
-        self._consumers.clear()
-        self._next_offsets.clear()
 
 
 class ReadFromKafkaSDF(beam.PTransform):  # type: ignore[misc]
