@@ -25,7 +25,12 @@ from pipeline.tagging.realtext import (
 
 
 def _hrds_record(
-    event_id: int, violations: list[str], victims: list[list[str]], country: str = ""
+    event_id: int,
+    violations: list[str],
+    victims: list[list[str]],
+    country: str = "",
+    perpetrator: str = "state actor",
+    keywords: str = "",
 ) -> dict[str, object]:
     return {
         "sample": {
@@ -36,7 +41,8 @@ def _hrds_record(
         "merged_sample": {
             "violation_types": violations,
             "country": country,
-            "victims": [{"victim_type": v} for v in victims],
+            "perpetrator_type": perpetrator,
+            "victims": [{"victim_type": v, "victim_keywords": keywords} for v in victims],
         },
     }
 
@@ -46,8 +52,18 @@ def _write_shared(root: Path) -> None:
     hrds.mkdir(parents=True)
     train = [
         _hrds_record(1, ["torture", "killing"], [["journalist"]]),
-        _hrds_record(2, ["enforced disappearance"], [["human rights defender", "trade unionist"]], "Belarus"),
+        _hrds_record(
+            2,
+            ["enforced disappearance"],
+            [["human rights defender", "trade unionist"]],
+            "Belarus",
+            keywords="lawyer",
+        ),
         _hrds_record(3, ["other"], [["insufficient information"]]),
+        _hrds_record(
+            5, ["kidnapping", "torture"], [["insufficient information"]], perpetrator="other non-state actors"
+        ),
+        _hrds_record(6, ["arbitrary detention"], [["human rights defender"]], keywords="senator, arrested"),
     ]
     (hrds / "train.json").write_text(json.dumps(train), encoding="utf-8")
     (hrds / "dev.json").write_text(json.dumps([_hrds_record(4, ["unknown"], [])]), encoding="utf-8")
@@ -92,7 +108,7 @@ def test_html_paragraphs_become_blank_line_separated_text() -> None:
 def test_loader_maps_labels_as_the_corpora_readme_suggests(tmp_path: Path) -> None:
     _write_shared(tmp_path)
     items = {(i.corpus, i.id): i for i in load_realtext(tmp_path)}
-    assert len(items) == 7
+    assert len(items) == 9
     assert items[HRDSATTACK, "1"].expected == {"human_rights", "torture", "press_freedom"}
     assert items[HRDSATTACK, "2"].expected == {
         "human_rights",
@@ -107,6 +123,16 @@ def test_loader_maps_labels_as_the_corpora_readme_suggests(tmp_path: Path) -> No
     assert items[ACLED, "RUS2"].expected == {"freedom_of_assembly", "arbitrary_detention"}
     assert items[ACLED, "RUS3"].expected == {"freedom_of_assembly"}
     assert all(i.half == split_half(i.corpus, i.id) for i in items.values())
+
+
+def test_scope_marks_labels_inside_our_definitions(tmp_path: Path) -> None:
+    _write_shared(tmp_path)
+    items = {(i.corpus, i.id): i for i in load_realtext(tmp_path)}
+    assert items[HRDSATTACK, "1"].scoped == {"human_rights", "torture"}  # state perpetrator
+    assert items[HRDSATTACK, "2"].scoped == {"human_rights", "enforced_disappearance", "civil_society"}
+    # A kidnapping and torture by private persons is outside; so is a senator labelled a defender.
+    assert items[HRDSATTACK, "5"].scoped == frozenset()
+    assert items[HRDSATTACK, "6"].scoped == {"human_rights"}
 
 
 def test_loader_skips_cleanly_without_shared_data(tmp_path: Path) -> None:
