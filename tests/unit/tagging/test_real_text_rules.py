@@ -163,6 +163,12 @@ def test_protest_reports(enricher: Enricher, text: str) -> None:
         ("The chief executive denied any knowledge of the deal.", "enforced_disappearance"),
         ("The parties reached an extrajudicial settlement.", "human_rights"),
         ("Students carried protest banners through the campus.", "freedom_of_assembly"),
+        # Found in the real-world feed review.
+        ("The court's decision barred the party's leaders and executives from office.", "death_penalty"),
+        ("The progressive passages are expertly executed.", "death_penalty"),
+        ("Many cancers that are death sentences today will become manageable.", "death_penalty"),
+        ("The government plans to censor social media posts.", "press_freedom"),
+        ("The closure phase provides opportunities for organizational learning.", "civil_society"),
     ],
 )
 def test_guards(enricher: Enricher, text: str, absent: str) -> None:
