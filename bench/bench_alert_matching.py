@@ -25,10 +25,10 @@ from elasticsearch import Elasticsearch
 from alerts import AnalyzedDocument, ElasticsearchAnalyzer, QueryCompiler, SubscriptionIndex, fetch_documents
 from connectors.records import build_records
 from connectors.registry import choose_connector
+from newsmon.core.es_schema import write_alias
 from newsmon.core.record import ArticleSource
 from newsmon.core.settings import load_settings
 from pipeline.documents import build_document
-from pipeline.es_schema import write_alias
 from pipeline.index import setup_articles_index
 from pipeline.tagging import Enricher
 

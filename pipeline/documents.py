@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from newsmon.core.es_schema import upgrade_document
 from newsmon.core.record import ArticleRecord
-from pipeline.es_schema import upgrade_document
 
 __all__ = ["ENRICHMENT_FIELDS", "build_document"]
 

@@ -18,10 +18,10 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from newsmon.core.es_schema import write_alias
 from newsmon.core.settings import ElasticsearchSettings
 from pipeline.dead_letter import DeadLetter
 from pipeline.es_bulk import BulkItem, bulk_index
-from pipeline.es_schema import write_alias
 from pipeline.kafka_source import KafkaMessage, in_global_window
 from pipeline.retry import OutageLog, quiet_client_loggers
 

@@ -2,7 +2,7 @@
 indices (alerts) created idempotently.
 
 :func:`setup_articles_index` (``newsmon es setup``, ``newsmon pipeline init``, every pipeline start)
-puts the index template (``pipeline.es_schema``), creates the first concrete index behind the aliases,
+puts the index template (``newsmon.core.es_schema``), creates the first concrete index behind the aliases,
 and when the mapping version changed, copies every document into a new versioned index (client-side
 scroll + bulk: the local node has no reindex module) and moves both aliases there in one atomic step.
 An older layout (a plain index named like the read alias) is migrated the same way, so existing
@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from newsmon.core.settings import ElasticsearchSettings
-from pipeline.es_schema import (
+from newsmon.core.es_schema import (
     ARTICLES_MAPPING,
     MAPPING_VERSION,
     concrete_index,
@@ -26,6 +25,7 @@ from pipeline.es_schema import (
     upgrade_stored_document,
     write_alias,
 )
+from newsmon.core.settings import ElasticsearchSettings
 
 __all__ = [
     "ARTICLES_MAPPING",

@@ -30,7 +30,6 @@ __all__ = [
     "request_shutdown",
     "reset_shutdown",
     "retry_forever",
-    "shutdown_requested",
     "wait",
 ]
 
@@ -54,11 +53,6 @@ def request_shutdown() -> None:
 def reset_shutdown() -> None:
     """Allow retries again (a supervisor starting a new job in the same process)."""
     _SHUTDOWN.clear()
-
-
-def shutdown_requested() -> bool:
-    """True once :func:`request_shutdown` was called and not reset."""
-    return _SHUTDOWN.is_set()
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ class JobSupervisor:
         runner: str,
         status_path: Path | None = None,
         on_metrics: Callable[[dict[str, float]], None] | None = None,
-        on_tick: Callable[[JobHandle], None] | None = None,
+        on_tick: Callable[[JobHandle, dict[str, float]], None] | None = None,
         progress: Callable[[str], None] = logger.warning,
         backoff: Backoff | None = None,
         healthy_after_s: float = 600.0,
@@ -191,7 +191,7 @@ class JobSupervisor:
             if self._on_metrics is not None:
                 self._on_metrics(metrics)
         if self._on_tick is not None:
-            self._on_tick(job)
+            self._on_tick(job, self.status.metrics)
         self._write_status()
 
     def _write_status(self) -> None:

@@ -61,7 +61,7 @@ def resolve_feeds_path(value: str | Path) -> Path:
 
 def _run(args: argparse.Namespace) -> int:
     from connectors.feedlist import FeedListError, load_feed_list
-    from connectors.runner import ConnectorRunner, FeedOutcome, PollReport
+    from connectors.runner import ConnectorRunner, FeedOutcome
 
     settings = load(args)
     try:
@@ -74,12 +74,12 @@ def _run(args: argparse.Namespace) -> int:
         if not args.quiet:
             progress(_describe(outcome))
 
-    async def main() -> list[PollReport]:
+    async def main() -> None:
         stop = asyncio.Event()
         if args.forever:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        reports: list[PollReport] = []
+        totals = _Totals()  # running totals only: a loop that runs for months keeps no per-pass reports
         exporter = _exporter(args)
         async with ConnectorRunner(
             settings,
@@ -89,20 +89,22 @@ def _run(args: argparse.Namespace) -> int:
             allow_private_networks=args.allow_private_networks,
         ) as runner:
             while True:
-                report = await runner.run_pass(force=args.force and not reports, max_feeds=args.max_feeds)
-                reports.append(report)
+                report = await runner.run_pass(
+                    force=args.force and not totals.passes, max_feeds=args.max_feeds
+                )
+                totals.add(report)
                 _summary(report, args.feeds)
                 if exporter is not None:
-                    _export(exporter, report, len(reports))
+                    _export(exporter, totals, report)
                 if not args.forever or stop.is_set():
-                    return reports
+                    return
                 wait = min(max(runner.seconds_until_next_due(time.time()), 1.0), 60.0)
                 progress(f"next pass in {wait:.0f}s (Ctrl-C to stop)")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), wait)
                 if stop.is_set():
                     progress("stopping: state saved")
-                    return reports
+                    return
 
     asyncio.run(main())
     return 0
@@ -119,21 +121,31 @@ def _exporter(args: argparse.Namespace) -> Any:
     return exporter
 
 
-_TOTALS: dict[str, float] = {"polled": 0.0, "failed": 0.0, "published": 0.0}
+class _Totals:
+    """Counts over the passes of one ``connectors run`` (the Prometheus counters)."""
+
+    def __init__(self) -> None:
+        self.passes = 0
+        self.polled = 0
+        self.failed = 0
+        self.published = 0
+
+    def add(self, report: Any) -> None:
+        self.passes += 1
+        self.polled += len(report.feeds)
+        self.failed += len(report.failed)
+        self.published += len(report.published)
 
 
-def _export(exporter: Any, report: Any, passes: int) -> None:
-    """Counters and gauges of the connectors loop after each pass."""
-    _TOTALS["polled"] += len(report.feeds)
-    _TOTALS["failed"] += len(report.failed)
-    _TOTALS["published"] += len(report.published)
-    exporter.set_counter_total("connectors_passes", float(passes))
-    exporter.set_counter_total("connectors_feeds_polled", _TOTALS["polled"])
-    exporter.set_counter_total("connectors_feed_failures", _TOTALS["failed"])
-    exporter.set_counter_total("connectors_articles_published", _TOTALS["published"])
-    exporter.set_gauge("connectors_outbox_pending", float(report.outbox_pending))
-    exporter.set_gauge("connectors_kafka_available", 0.0 if report.kafka_error else 1.0)
-    exporter.set_gauge("connectors_last_pass_seconds", float(report.duration_s))
+def _export(exporter: Any, totals: _Totals, last: Any) -> None:
+    """Counters (totals over this run's passes) and gauges (last pass) of the connectors loop."""
+    exporter.set_counter_total("connectors_passes", float(totals.passes))
+    exporter.set_counter_total("connectors_feeds_polled", float(totals.polled))
+    exporter.set_counter_total("connectors_feed_failures", float(totals.failed))
+    exporter.set_counter_total("connectors_articles_published", float(totals.published))
+    exporter.set_gauge("connectors_outbox_pending", float(last.outbox_pending))
+    exporter.set_gauge("connectors_kafka_available", 0.0 if last.kafka_error else 1.0)
+    exporter.set_gauge("connectors_last_pass_seconds", float(last.duration_s))
 
 
 def _describe(outcome: Any) -> str:

@@ -23,7 +23,7 @@ def register(subparsers: Any) -> None:
 def _setup(args: argparse.Namespace) -> int:
     from elasticsearch import ApiError, TransportError
 
-    from pipeline.es_schema import MAPPING_VERSION
+    from newsmon.core.es_schema import MAPPING_VERSION
     from pipeline.index import setup_articles_index
 
     settings = load(args)

@@ -111,8 +111,8 @@ def make_supervisor(
         _take_back_sigint()  # Beam's job server installed its own Ctrl-C handler
         return job
 
-    def tick(job: Any) -> None:
-        reporter.tick(job)
+    def tick(job: Any, metrics: dict[str, float]) -> None:
+        reporter.tick(job, metrics)
         if exporter is not None:
             exporter.on_tick(job)
 
@@ -179,11 +179,10 @@ class _ProgressReporter:
         self._every_s = every_s
         self._last = time.monotonic()
 
-    def tick(self, job: Any) -> None:
+    def tick(self, job: Any, metrics: dict[str, float]) -> None:
         if self._every_s <= 0 or time.monotonic() - self._last < self._every_s:
             return
         self._last = time.monotonic()
-        metrics = job.metrics()
         read = int(metrics.get("kafka_source.records_read", 0))
         indexed = int(metrics.get("elasticsearch.documents_indexed", 0))
         dead = int(metrics.get("dead_letter.written", 0))

@@ -81,7 +81,9 @@ class PipelineStatus:
 
 def status_path(state_dir: Path) -> Path:
     """Where the supervisor writes its status for the services state dir ``state_dir``."""
-    return Path(state_dir).expanduser().resolve() / "pipeline" / "status.json"
+    from pipeline.supervisor import status_file
+
+    return status_file(Path(state_dir).expanduser().resolve())
 
 
 def parse_status(data: Mapping[str, Any]) -> PipelineStatus:

@@ -16,9 +16,9 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from newsmon.core.es_schema import write_alias
 from newsmon.core.settings import AlertsSettings, ElasticsearchSettings
 from pipeline.es_bulk import is_transient_es_error
-from pipeline.es_schema import write_alias
 from pipeline.retry import OutageLog, retry_forever
 
 __all__ = ["ALERTS_MAPPING", "ALERTS_MAPPING_VERSION", "DispatchAlerts", "article_summary"]

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from newsmon.core.es_schema import ARTICLES_MAPPING, upgrade_document
 from newsmon.core.record import ArticleRecord, ArticleSource
 from newsmon.core.urls import article_id
 from pipeline.documents import build_document
-from pipeline.es_schema import ARTICLES_MAPPING, upgrade_document
 from pipeline.tagging import Enricher
 
 FIXTURES = Path(__file__).resolve().parents[3] / "config" / "fixtures"
