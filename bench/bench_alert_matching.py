@@ -25,11 +25,11 @@ from elasticsearch import Elasticsearch
 from alerts import AnalyzedDocument, ElasticsearchAnalyzer, QueryCompiler, SubscriptionIndex, fetch_documents
 from connectors.records import build_records
 from connectors.registry import choose_connector
+from newsmon.core.es_index import setup_articles_index
 from newsmon.core.es_schema import write_alias
 from newsmon.core.record import ArticleSource
 from newsmon.core.settings import load_settings
 from pipeline.documents import build_document
-from pipeline.index import setup_articles_index
 from pipeline.tagging import Enricher
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from newsmon.core.es_index import IndexSpec, setup_articles_index, setup_index
 from newsmon.core.kafka_topics import ensure_topics
 from newsmon.core.settings import Settings
-from pipeline.index import IndexSpec, setup_articles_index, setup_index
 
 __all__ = ["initialise"]
 

@@ -23,8 +23,8 @@ def register(subparsers: Any) -> None:
 def _setup(args: argparse.Namespace) -> int:
     from elasticsearch import ApiError, TransportError
 
+    from newsmon.core.es_index import setup_articles_index
     from newsmon.core.es_schema import MAPPING_VERSION
-    from pipeline.index import setup_articles_index
 
     settings = load(args)
     cfg = settings.elasticsearch

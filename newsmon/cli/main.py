@@ -61,7 +61,7 @@ USER_ERRORS: frozenset[str] = frozenset(
         "pipeline.tagging.taxonomy.TaxonomyError",
         "pipeline.alerts.subscriptions.SubscriptionError",
         "newsmon.search.query.QueryError",
-        "pipeline.index.IndexSetupError",
+        "newsmon.core.es_index.IndexSetupError",
     }
 )
 

@@ -13,13 +13,13 @@ from elasticsearch import Elasticsearch
 from alerts import ElasticsearchAnalyzer, QueryCompiler, fetch_documents
 from connectors.records import build_records
 from connectors.registry import choose_connector
+from newsmon.core.es_index import setup_articles_index
 from newsmon.core.es_schema import write_alias
 from newsmon.core.record import ArticleRecord, ArticleSource
 from newsmon.core.settings import ElasticsearchSettings
 from newsmon.core.urls import article_id
 from newsmon.search.query import build_request
 from pipeline.documents import build_document
-from pipeline.index import setup_articles_index
 from pipeline.tagging import Enricher
 
 pytestmark = pytest.mark.integration

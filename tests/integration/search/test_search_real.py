@@ -10,12 +10,12 @@ import pytest
 from elasticsearch import BadRequestError, Elasticsearch
 
 from newsmon.cli.main import main
+from newsmon.core.es_index import setup_articles_index
 from newsmon.core.es_schema import MAPPING_VERSION, concrete_index, write_alias
 from newsmon.core.record import ArticleRecord, ArticleSource
 from newsmon.core.settings import ElasticsearchSettings
 from newsmon.core.urls import article_id
 from pipeline.documents import build_document
-from pipeline.index import setup_articles_index
 
 pytestmark = pytest.mark.integration
 
@@ -153,8 +153,8 @@ def test_mapping_version_change_copies_into_a_new_index_and_moves_the_aliases(
 ) -> None:
     import copy
 
+    from newsmon.core.es_index import IndexSpec, setup_index
     from newsmon.core.es_schema import ARTICLES_MAPPING, upgrade_stored_document
-    from pipeline.index import IndexSpec, setup_index
 
     next_mapping = copy.deepcopy(ARTICLES_MAPPING)
     next_mapping["_meta"]["mapping_version"] = MAPPING_VERSION + 1
