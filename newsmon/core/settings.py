@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 __all__ = [
     "AlertsSettings",
+    "ApiSettings",
     "ConnectorsSettings",
     "ElasticsearchSettings",
     "KafkaSettings",
@@ -180,11 +181,42 @@ class ConnectorsSettings(_Section):
 
 
 class AlertsSettings(_Section):
-    """Alert subscriptions evaluated by the pipeline on every indexed article."""
+    """Alert subscriptions: where they are stored, the alerts topic between the pipeline's matcher and
+    the delivery service (``newsmon notify``), and how delivery retries. Used by the pipeline, the
+    API, the CLI and the delivery service."""
 
     enabled: bool = True
+    # YAML import file loaded by `newsmon run` / `newsmon subscriptions import` (not read by the pipeline)
     subscriptions_path: Path = PROJECT_ROOT / "config" / "subscriptions.yaml"
     index: str = "newsmon-alerts"
+    subscriptions_index: str = "newsmon-subscriptions"
+    deliveries_index: str = "newsmon-deliveries"
+    topic: str = "newsmon.alerts.v1"
+    dead_letter_topic: str = "newsmon.alerts.dlq.v1"
+    notify_consumer_group: str = "newsmon-notify"
+    # how often the pipeline's matcher looks for created, changed and deleted subscriptions
+    reload_interval_s: float = Field(default=5.0, gt=0, le=60)
+    # delivery: attempts per channel before a dead letter, with capped exponential backoff between
+    delivery_max_attempts: int = Field(default=20, ge=1, le=1000)
+    delivery_backoff_initial_s: float = Field(default=1.0, gt=0, le=3600)
+    delivery_backoff_max_s: float = Field(default=300.0, gt=0, le=86400)
+    delivery_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    # name of the environment variable holding the default HMAC secret of webhook channels
+    webhook_secret_env: str = "NEWSMON_WEBHOOK_SECRET"
+    # digests: hourly ones at the top of each hour, daily ones at this hour, in this time zone
+    digest_timezone: str = "UTC"
+    daily_digest_hour: int = Field(default=7, ge=0, le=23)
+
+
+class ApiSettings(_Section):
+    """``newsmon api``: the REST API for subscriptions, alerts and deliveries (loopback by default).
+    The admin key is read from the environment variable named by ``admin_key_env``, never from YAML."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8470, ge=1, le=65535)
+    admin_key_env: str = "NEWSMON_ADMIN_API_KEY"
+    keys_index: str = "newsmon-api-keys"
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
 
 
 class Settings(_Section):
@@ -196,6 +228,7 @@ class Settings(_Section):
     pipeline: PipelineSettings = PipelineSettings()
     connectors: ConnectorsSettings = ConnectorsSettings()
     alerts: AlertsSettings = AlertsSettings()
+    api: ApiSettings = ApiSettings()
 
     def pointed_at(self, kafka_bootstrap: str, elasticsearch_url: str) -> Settings:
         """These settings with Kafka and Elasticsearch endpoints replaced (e.g. by local services)."""
