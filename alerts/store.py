@@ -61,8 +61,12 @@ SUBSCRIPTIONS_MAPPING: dict[str, Any] = {
 _PAGE = 1000
 
 
-class SubscriptionNotFound(KeyError):
+class SubscriptionNotFound(LookupError):
     """No subscription has this id (or it belongs to somebody else, for an owner-scoped call)."""
+
+    def __init__(self, sub_id: str) -> None:
+        super().__init__(f"no subscription {sub_id!r} (see `newsmon subscriptions list`)")
+        self.sub_id = sub_id
 
 
 class VersionConflict(RuntimeError):

@@ -6,8 +6,8 @@
       -> ReadFromKafkaSDF -> ValidateRecords --invalid--------------+
                                -> EnrichArticles --failed-----------+-> WriteDeadLetters --+
                                     -> WriteToElasticsearch --rejected-+                   |
-                                         -> indexed ----+------------------------------- Flatten
-                                                        +-> DispatchAlerts           -> CommitOffsets
+                                         -> indexed -> MatchSubscriptions -> Flatten -> CommitOffsets
+                                                             (alerts topic + alerts index)
 
 Run it with ``newsmon pipeline run`` (or ``python -m pipeline.app``); ``build_pipeline`` is the
 testable part.
@@ -22,7 +22,7 @@ from typing import Any
 import apache_beam as beam
 
 from newsmon.core.settings import Settings, load_settings
-from pipeline.alerts.transform import DispatchAlerts
+from pipeline.alerts.transform import MatchSubscriptions
 from pipeline.dead_letter import WriteDeadLetters
 from pipeline.enrich import EnrichArticles
 from pipeline.es_sink import WriteToElasticsearch
@@ -49,8 +49,10 @@ class ProcessArticles(beam.PTransform):  # type: ignore[misc]
         es_client_factory: Any = None,
         dlq_producer_factory: Any = None,
         enricher_factory: Any = None,
+        alerts_producer_factory: Any = None,
     ) -> None:
         super().__init__()
+        self._alerts_producer_factory = alerts_producer_factory
         self._enricher_factory = enricher_factory
         self._settings = settings
         self._es_client_factory = es_client_factory
@@ -67,11 +69,17 @@ class ProcessArticles(beam.PTransform):  # type: ignore[misc]
             | "CollectDeadLetters" >> beam.Flatten()
             | "DeadLetter" >> WriteDeadLetters(self._settings.kafka, self._dlq_producer_factory)
         )
-        if self._settings.alerts.enabled and self._settings.alerts.subscriptions_path.exists():
-            _ = indexed | "Alerts" >> DispatchAlerts(
-                self._settings.alerts, self._settings.elasticsearch, es_factory=self._es_client_factory
+        if self._settings.alerts.enabled:
+            # offsets advance only once the articles' alerts are on the alerts topic
+            indexed_messages = indexed | "Alerts" >> MatchSubscriptions(
+                self._settings.alerts,
+                self._settings.elasticsearch,
+                self._settings.kafka,
+                es_factory=self._es_client_factory,
+                producer_factory=self._alerts_producer_factory,
             )
-        indexed_messages = indexed | "IndexedMessages" >> beam.Map(lambda pair: pair[0])
+        else:
+            indexed_messages = indexed | "IndexedMessages" >> beam.Map(lambda pair: pair[0])
         return (indexed_messages, dead_lettered) | "Durable" >> beam.Flatten()
 
 

@@ -1,4 +1,5 @@
-"""Create what the pipeline needs before it runs: Kafka topics and the articles index."""
+"""Create what the pipeline needs before it runs: Kafka topics (articles, alerts, their dead letters)
+and the articles, alerts and subscriptions indices."""
 
 from __future__ import annotations
 
@@ -16,16 +17,23 @@ logger = logging.getLogger(__name__)
 
 def initialise(settings: Settings, progress: Callable[[str], None] = logger.info) -> dict[str, object]:
     """Topics and index, idempotently; returns what was created (for the CLI to print)."""
-    topics = ensure_topics(settings.kafka, [settings.kafka.articles_topic, settings.kafka.dead_letter_topic])
+    names = [settings.kafka.articles_topic, settings.kafka.dead_letter_topic]
+    if settings.alerts.enabled:
+        names += [settings.alerts.topic, settings.alerts.dead_letter_topic]
+    topics = ensure_topics(settings.kafka, names)
     report = setup_articles_index(settings.elasticsearch, progress=progress)
     if settings.alerts.enabled:
-        from pipeline.alerts.subscriptions import load_subscriptions
-        from pipeline.alerts.transform import ALERTS_MAPPING, ALERTS_MAPPING_VERSION
+        from alerts.records import ALERTS_MAPPING, ALERTS_MAPPING_VERSION, upgrade_alert_document
+        from alerts.store import SUBSCRIPTIONS_MAPPING, SUBSCRIPTIONS_MAPPING_VERSION
 
-        if settings.alerts.subscriptions_path.exists():
-            load_subscriptions(settings.alerts.subscriptions_path)  # fail fast on a bad file
-        alerts = IndexSpec(settings.alerts.index, ALERTS_MAPPING, ALERTS_MAPPING_VERSION)
+        alerts = IndexSpec(
+            settings.alerts.index, ALERTS_MAPPING, ALERTS_MAPPING_VERSION, upgrade_alert_document
+        )
         setup_index(settings.elasticsearch, alerts, progress=progress)
+        subs = IndexSpec(
+            settings.alerts.subscriptions_index, SUBSCRIPTIONS_MAPPING, SUBSCRIPTIONS_MAPPING_VERSION
+        )
+        setup_index(settings.elasticsearch, subs, progress=progress)
     return {
         "topics_created": topics,
         "index_created": report["action"] in ("created", "upgraded", "migrated"),

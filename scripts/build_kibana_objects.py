@@ -42,7 +42,7 @@ def search(search_id: str, title: str, query: str, view: str, columns: list[str]
         "attributes": {
             "title": title,
             "columns": columns,
-            "sort": [["@timestamp" if view == ARTICLES else "created_at", "desc"]],
+            "sort": [["@timestamp", "desc"]],
             "kibanaSavedObjectMeta": {"searchSourceJSON": json.dumps(source)},
         },
         "references": [
@@ -93,7 +93,7 @@ COUNT = {"id": "1", "enabled": True, "type": "count", "schema": "metric", "param
 def objects() -> list[dict[str, Any]]:
     views = [
         data_view(ARTICLES, f"{ARTICLES}", "@timestamp", {"url": {"id": "url", "params": {}}}),
-        data_view(ALERTS, f"{ALERTS}", "created_at", {"url": {"id": "url", "params": {}}}),
+        data_view(ALERTS, f"{ALERTS}", "@timestamp", {"url": {"id": "url", "params": {}}}),
     ]
     columns = ["title", "source_names", "tags", "entity_names", "url"]
     searches = [
@@ -107,7 +107,7 @@ def objects() -> list[dict[str, Any]]:
         search("belarus-torture", "Belarus × torture", "tags:belarus AND tags:torture", ARTICLES, columns),
         search("press-freedom", "Press freedom", "tags:press_freedom", ARTICLES, columns),
         search("human-rights", "All human rights", "tags:human_rights", ARTICLES, columns),
-        search("latest-alerts", "Latest alerts", "*", ALERTS, ["subscription_id", "title", "tags", "url"]),
+        search("latest-alerts", "Latest alerts", "*", ALERTS, ["subscription_name", "title", "tags", "url"]),
     ]
     histogram = {
         "id": "2",

@@ -17,7 +17,13 @@ from typing import Any
 
 import pytest
 
-from newsmon.core.settings import ElasticsearchSettings, KafkaSettings, Settings, load_settings
+from newsmon.core.settings import (
+    AlertsSettings,
+    ElasticsearchSettings,
+    KafkaSettings,
+    Settings,
+    load_settings,
+)
 
 
 def _unique(prefix: str) -> str:
@@ -87,11 +93,52 @@ def es_settings(local_services: Settings) -> Iterator[ElasticsearchSettings]:
 
 
 @pytest.fixture
+def alerts_settings(local_services: Settings) -> Iterator[AlertsSettings]:
+    """Alerts settings with this test's own subscriptions, alerts and deliveries indices and alerts
+    topics (reloaded every second); all deleted afterwards."""
+    tag = uuid.uuid4().hex[:10]
+    settings = local_services.alerts.model_copy(
+        update={
+            "index": f"test-alerts-{tag}",
+            "subscriptions_index": f"test-subs-{tag}",
+            "deliveries_index": f"test-deliveries-{tag}",
+            "topic": f"test.alerts.{tag}",
+            "dead_letter_topic": f"test.alerts.dlq.{tag}",
+            "notify_consumer_group": f"test-notify-{tag}",
+            "reload_interval_s": 1.0,
+        }
+    )
+    yield settings
+    from elasticsearch import Elasticsearch
+    from kafka.admin import KafkaAdminClient
+
+    client = Elasticsearch(**local_services.elasticsearch.client_kwargs())
+    quiet = client.options(ignore_status=(400, 404))
+    for base in (settings.index, settings.subscriptions_index, settings.deliveries_index):
+        quiet.indices.delete(index=f"{base}*", expand_wildcards="all")
+        quiet.indices.delete_index_template(name=base)
+    client.close()
+    admin = KafkaAdminClient(**local_services.kafka.client_kwargs())
+    try:
+        doomed = [t for t in (settings.topic, settings.dead_letter_topic) if t in set(admin.list_topics())]
+        if doomed:
+            with contextlib.suppress(Exception):  # best-effort cleanup must not fail the test
+                admin.delete_topics(doomed)
+    finally:
+        admin.close()
+
+
+@pytest.fixture
 def test_settings(
-    local_services: Settings, kafka_settings: KafkaSettings, es_settings: ElasticsearchSettings
+    local_services: Settings,
+    kafka_settings: KafkaSettings,
+    es_settings: ElasticsearchSettings,
+    alerts_settings: AlertsSettings,
 ) -> Settings:
-    """Full settings with this test's unique topics and index."""
-    return local_services.model_copy(update={"kafka": kafka_settings, "elasticsearch": es_settings})
+    """Full settings with this test's unique topics and indices."""
+    return local_services.model_copy(
+        update={"kafka": kafka_settings, "elasticsearch": es_settings, "alerts": alerts_settings}
+    )
 
 
 @pytest.fixture

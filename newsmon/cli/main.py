@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "taxonomy_cmd",
     "feeds_cmd",
     "alerts_cmd",
+    "subscriptions_cmd",
     "search_cmd",
     "es_cmd",
 )
@@ -59,7 +60,13 @@ USER_ERRORS: frozenset[str] = frozenset(
         "newsmon.services.base.ServiceError",
         "connectors.feedlist.FeedListError",
         "pipeline.tagging.taxonomy.TaxonomyError",
-        "pipeline.alerts.subscriptions.SubscriptionError",
+        "alerts.yaml_io.SubscriptionFileError",
+        "alerts.validation.InvalidSubscription",
+        "alerts.query.QueryError",
+        "newsmon.core.query_syntax.QueryError",
+        "alerts.store.SubscriptionNotFound",
+        "alerts.store.VersionConflict",
+        "pydantic_core._pydantic_core.ValidationError",
         "newsmon.search.query.QueryError",
         "newsmon.core.es_index.IndexSetupError",
     }

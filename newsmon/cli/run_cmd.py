@@ -52,6 +52,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = settings.pointed_at(services.kafka_bootstrap, services.elasticsearch_url)
     progress(f"kafka {services.kafka_bootstrap} and elasticsearch {services.elasticsearch_url} are healthy")
     initialise(settings, progress=progress)
+    _import_subscriptions(settings)
     progress(f"preparing the Beam runner ({settings.pipeline.runner})")
     supervisor = make_supervisor(settings, report_every_s=60.0 if args.follow else 0.0)
     supervisor.step()  # starts the job; later steps restart it if it ever ends
@@ -70,6 +71,26 @@ def _run(args: argparse.Namespace) -> int:
         supervisor.close()
     _print_results(settings, feed_ids)
     return 0
+
+
+def _import_subscriptions(settings: Settings) -> None:
+    """Load the subscriptions file into the store once (ids already stored are left as they are)."""
+    from elasticsearch import Elasticsearch
+
+    from alerts.store import SubscriptionStore
+    from alerts.yaml_io import import_subscriptions, load_subscription_file
+
+    path = settings.alerts.subscriptions_path
+    if not settings.alerts.enabled or not path.exists():
+        return
+    parsed = load_subscription_file(path)
+    with Elasticsearch(**settings.elasticsearch.client_kwargs()) as es:
+        store = SubscriptionStore(es, settings.alerts.subscriptions_index)
+        report = import_subscriptions(store, parsed, owner="local")
+        total = len(store.versions())
+    if report.created:
+        progress(f"imported {len(report.created)} subscription(s) from {path}")
+    progress(f"{total} alert subscription(s) stored (newsmon subscriptions list)")
 
 
 def _supervise_for(supervisor: Any, seconds: float) -> None:
@@ -161,7 +182,7 @@ def _print_results(settings: Settings, feed_ids: list[str]) -> None:
         f"  curl -s '{cfg.url}/{cfg.index}/_search?q=tags:political_prisoners&pretty'\n"
         f"  Kibana: data view '{cfg.index}' with time field @timestamp (docker compose imports it with "
         "the saved searches and dashboard from config/kibana/)\n"
-        "Alerts: newsmon alerts list (subscriptions in config/subscriptions.yaml)\n"
+        "Alerts: newsmon alerts list; subscriptions: newsmon subscriptions list|add|test (or newsmon api)\n"
         "Stop the local services with: newsmon services down"
     )
 

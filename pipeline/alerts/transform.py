@@ -1,9 +1,14 @@
-"""Beam step that turns indexed articles into alerts, once per (subscription, article).
+"""Beam step that matches just-indexed articles against the stored subscriptions and hands each
+match to the delivery service through the alerts topic.
 
-Each match is first recorded in the alerts index with ``op_type=create`` and a deterministic ``_id``
-(``alert_id``): if the alert already exists (a replayed record), nobody is notified again. The
-alert document then records each notifier's delivery result, so failures are visible in Kibana and
-in ``newsmon alerts list``.
+Per bundle (flushed every ``BATCH`` articles and at the end of the bundle): pick up created, changed
+and deleted subscriptions (:class:`alerts.live.LiveSubscriptions`, every ``alerts.reload_interval_s``),
+analyse the articles as Elasticsearch indexed them (one real-time ``_mtermvectors`` call), evaluate
+only candidate subscriptions, then for every match produce an :class:`alerts.model.AlertMessage` to
+``alerts.topic`` (acks=all, idempotent producer) and index it in the alerts index under its
+deterministic id. Only then are the articles' Kafka messages emitted, so their offsets are committed
+only after their alerts are durable: a crash replays the articles, and the replayed alerts carry the
+same ids, which the delivery service records once. Outages of Elasticsearch or Kafka are waited out.
 """
 
 from __future__ import annotations
@@ -16,138 +21,213 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from alerts.model import AlertArticle, AlertMessage, alert_id
+from alerts.records import alert_document
 from newsmon.core.es_schema import write_alias
-from newsmon.core.settings import AlertsSettings, ElasticsearchSettings
-from pipeline.es_bulk import is_transient_es_error
-from pipeline.retry import OutageLog, retry_forever
+from newsmon.core.settings import AlertsSettings, ElasticsearchSettings, KafkaSettings
+from pipeline.es_bulk import BulkItem, bulk_index, is_transient_es_error
+from pipeline.kafka_source import KafkaMessage, in_global_window
+from pipeline.retry import OutageLog, is_transient_kafka_error, quiet_client_loggers, retry_forever
 
-__all__ = ["ALERTS_MAPPING", "ALERTS_MAPPING_VERSION", "DispatchAlerts", "article_summary"]
+__all__ = ["BATCH", "MatchSubscriptions"]
 
 logger = logging.getLogger(__name__)
+alert_log = logging.getLogger("newsmon.alerts")
 
-ALERTS_MAPPING_VERSION = 1
-ALERTS_MAPPING: dict[str, Any] = {
-    "dynamic": "false",
-    "_meta": {"mapping_version": ALERTS_MAPPING_VERSION, "owner": "newsmon"},
-    "properties": {
-        "alert_id": {"type": "keyword"},
-        "subscription_id": {"type": "keyword"},
-        "article_id": {"type": "keyword"},
-        "title": {"type": "text"},
-        "url": {"type": "keyword"},
-        "tags": {"type": "keyword"},
-        "reasons": {"type": "keyword"},
-        "created_at": {"type": "date"},
-        "deliveries": {
-            "properties": {"type": {"type": "keyword"}, "ok": {"type": "boolean"}, "error": {"type": "text"}}
-        },
-    },
-}
+#: articles analysed per ``_mtermvectors`` call
+BATCH = 100
 
 
-def article_summary(doc: dict[str, Any]) -> dict[str, Any]:
-    """The part of an index document that goes into an alert."""
-    keys = ("id", "title", "url", "published_at", "language", "tags", "relevance")
-    summary = {k: doc.get(k) for k in keys}
-    summary["entities"] = [e.get("name") for e in doc.get("entities", [])][:20]
-    return summary
-
-
-class _DispatchFn(beam.DoFn):  # type: ignore[misc]
-    """Matches documents to subscriptions, records new alerts, notifies."""
+class _MatchFn(beam.DoFn):  # type: ignore[misc]
+    """Buffers indexed articles, matches them, produces and indexes their alerts, emits the messages."""
 
     def __init__(
-        self, alerts: AlertsSettings, es: ElasticsearchSettings, es_factory: Callable[[], Any] | None
-    ):
+        self,
+        alerts: AlertsSettings,
+        es: ElasticsearchSettings,
+        kafka: KafkaSettings,
+        es_factory: Callable[[], Any] | None,
+        producer_factory: Callable[[], Any] | None,
+    ) -> None:
         self._alerts = alerts
         self._es = es
+        self._kafka = kafka
         self._es_factory = es_factory
+        self._producer_factory = producer_factory
+        self._buffer: list[tuple[KafkaMessage, dict[str, Any]]] = []
+        self._producer: Any = None
         self._matched = Metrics.counter("alerts", "matched")
-        self._duplicates = Metrics.counter("alerts", "replays_suppressed")
-        self._failed = Metrics.counter("alerts", "delivery_failed")
+        self._reloads = Metrics.counter("alerts", "subscription_changes")
+        self._active = Metrics.gauge("alerts", "subscriptions")
+        self._rejected = Metrics.counter("alerts", "alert_documents_rejected")
 
     def setup(self) -> None:
-        from elasticsearch import Elasticsearch
+        from alerts.analysis import ElasticsearchAnalyzer
+        from alerts.compile import QueryCompiler
+        from alerts.live import LiveSubscriptions
+        from alerts.store import SubscriptionStore
 
-        from pipeline.alerts.notifiers import build_notifier
-        from pipeline.alerts.subscriptions import load_subscriptions
+        quiet_client_loggers()
+        if self._es_factory is not None:
+            self._client = self._es_factory()
+        else:
+            from elasticsearch import Elasticsearch
 
-        subs = load_subscriptions(self._alerts.subscriptions_path).subscriptions
-        self._subs = [s for s in subs if s.enabled]
-        self._by_id = {s.id: s for s in self._subs}
-        self._notifiers = {s.id: [build_notifier(spec) for spec in s.notify] for s in self._subs}
-        self._client = self._es_factory() if self._es_factory else Elasticsearch(**self._es.client_kwargs())
-        self._outage = OutageLog(f"elasticsearch at {self._es.url} (alerts index {self._alerts.index})")
+            self._client = Elasticsearch(**self._es.client_kwargs())
+        store = SubscriptionStore(self._client, self._alerts.subscriptions_index)
+        compiler = QueryCompiler(ElasticsearchAnalyzer(self._client, self._es.index))
+        self._live = LiveSubscriptions(store, compiler, self._alerts.reload_interval_s)
+        self._es_outage = OutageLog(
+            f"elasticsearch at {self._es.url} (alert matching)", hint="check `newsmon status`"
+        )
+        self._kafka_outage = OutageLog(
+            f"kafka at {self._kafka.bootstrap_servers} (alerts topic {self._alerts.topic})",
+            hint="check `newsmon status`",
+        )
+
+    # --- Kafka
+
+    def _make_producer(self) -> Any:
+        if self._producer_factory is not None:
+            return self._producer_factory()
+        from kafka import KafkaProducer
+
+        return KafkaProducer(**self._kafka.client_kwargs(), acks="all", enable_idempotence=True, linger_ms=5)
+
+    def _reset_producer(self, _exc: Exception) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None and self._producer_factory is None:
+            try:
+                producer.close(timeout=1)
+            except Exception as exc:  # closing a broken client must not hide the outage
+                logger.debug("closing alerts producer: %s", exc)
+
+    def _produce(self, messages: list[AlertMessage]) -> None:
+        if self._producer is None:
+            self._producer = self._make_producer()
+        producer = self._producer
+        futures = [
+            producer.send(self._alerts.topic, key=m.key, value=m.model_dump_json().encode("utf-8"))
+            for m in messages
+        ]
+        producer.flush(timeout=30)
+        for future in futures:
+            future.get(timeout=1)
+
+    # --- Elasticsearch
 
     def _es_call(self, operation: Callable[[], Any]) -> Any:
-        return retry_forever(operation, is_transient_es_error, self._outage)
+        return retry_forever(operation, is_transient_es_error, self._es_outage)
 
-    def process(self, element: tuple[Any, dict[str, Any]]) -> Iterator[str]:
-        from elasticsearch import ConflictError
+    def _index_alerts(self, messages: list[AlertMessage]) -> None:
+        items = [BulkItem(doc_id=m.alert_id, document=alert_document(m)) for m in messages]
+        outcome = bulk_index(self._client, write_alias(self._alerts.index), items, outage=self._es_outage)
+        for pos, reason in outcome.failed:
+            self._rejected.inc()
+            logger.warning("alert %s not indexed (still delivered): %s", items[pos].doc_id, reason[:300])
 
-        from pipeline.alerts.matcher import match_document
-        from pipeline.alerts.notifiers import Alert, NotifyError
+    # --- Beam
 
-        _, doc = element
-        for match in match_document(self._subs, doc):
-            sub = self._by_id[match.subscription_id]
-            record = {
-                "alert_id": match.alert_id,
-                "subscription_id": sub.id,
-                "article_id": match.article_id,
-                "title": doc.get("title"),
-                "url": doc.get("url"),
-                "tags": doc.get("tags", []),
-                "reasons": list(match.reasons),
-                "created_at": datetime.now(UTC).isoformat(),
-            }
-            try:
-                self._es_call(
-                    lambda m=match, r=record: self._client.create(  # type: ignore[misc]
-                        index=write_alias(self._alerts.index), id=m.alert_id, document=r
-                    )
-                )
-            except ConflictError:
-                self._duplicates.inc()
-                continue
-            self._matched.inc()
-            alert = Alert(match.alert_id, sub.id, sub.name or sub.id, article_summary(doc), match.reasons)
-            deliveries = []
-            for notifier in self._notifiers[sub.id]:
-                try:
-                    notifier.send(alert)
-                    deliveries.append({"type": notifier.type_name, "ok": True})
-                except NotifyError as exc:
-                    self._failed.inc()
-                    logger.error(
-                        "alert delivery failed subscription=%s type=%s: %s", sub.id, notifier.type_name, exc
-                    )
-                    deliveries.append({"type": notifier.type_name, "ok": False, "error": str(exc)})
-            self._es_call(
-                lambda m=match, d=deliveries: self._client.update(  # type: ignore[misc]
-                    index=write_alias(self._alerts.index), id=m.alert_id, doc={"deliveries": d}
-                )
+    def start_bundle(self) -> None:
+        self._buffer = []
+
+    def process(self, element: tuple[KafkaMessage, dict[str, Any]]) -> Iterator[Any]:
+        self._buffer.append(element)
+        if len(self._buffer) >= BATCH:
+            yield from self._flush(wrap=False)
+
+    def finish_bundle(self) -> Iterator[Any]:
+        yield from self._flush(wrap=True)
+
+    def _flush(self, wrap: bool) -> Iterator[Any]:
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        alerts = self._match(batch)
+        if alerts:
+            retry_forever(
+                lambda: self._produce(alerts),
+                is_transient_kafka_error,
+                self._kafka_outage,
+                on_retry=self._reset_producer,
             )
-            yield match.alert_id
+            self._index_alerts(alerts)
+            self._matched.inc(len(alerts))
+            for m in alerts:
+                alert_log.info(
+                    "alert [%s] %s: %s",
+                    m.subscription_id,
+                    m.article.title[:120],
+                    m.article.url or m.article.id,
+                )
+        for message, _ in batch:
+            yield in_global_window(message, message) if wrap else message
+
+    def _match(self, batch: list[tuple[KafkaMessage, dict[str, Any]]]) -> list[AlertMessage]:
+        from alerts.document import fetch_documents
+
+        report = self._es_call(self._live.refresh)
+        if report:
+            self._reloads.inc(len(report.added) + len(report.changed) + len(report.removed))
+            logger.info(
+                "subscriptions: %d active (+%d new, %d changed, -%d removed)",
+                len(self._live),
+                len(report.added),
+                len(report.changed),
+                len(report.removed),
+            )
+        self._active.set(len(self._live))
+        if not len(self._live):
+            return []
+        sources = {str(doc["id"]): doc for _, doc in batch}
+        analysed = self._es_call(
+            lambda: fetch_documents(self._client, self._es.index, list(sources), sources)
+        )
+        now = datetime.now(UTC)
+        out = []
+        for doc in analysed:
+            source = sources[doc.id]
+            for sub in self._live.match(doc, source):
+                out.append(
+                    AlertMessage(
+                        alert_id=alert_id(sub.id, doc.id),
+                        subscription_id=sub.id,
+                        subscription_version=sub.version,
+                        owner=sub.owner,
+                        subscription_name=sub.name,
+                        mode=sub.mode,
+                        query=sub.query,
+                        article=AlertArticle.from_document(source),
+                        matched_at=now,
+                    )
+                )
+        return out
 
     def teardown(self) -> None:
-        for notifiers in getattr(self, "_notifiers", {}).values():
-            for notifier in notifiers:
-                notifier.close()
+        if self._producer is not None and self._producer_factory is None:
+            try:
+                self._producer.close(timeout=5)
+            except Exception as exc:
+                logger.debug("closing alerts producer: %s", exc)
         if getattr(self, "_client", None) is not None and self._es_factory is None:
             self._client.close()
 
 
-class DispatchAlerts(beam.PTransform):  # type: ignore[misc]
-    """``(message, document)`` of indexed articles -> alert ids that were newly raised."""
+class MatchSubscriptions(beam.PTransform):  # type: ignore[misc]
+    """``(message, document)`` of indexed articles -> the same messages, once their alerts (if any)
+    are on the alerts topic and in the alerts index. Used by the pipeline after the Elasticsearch
+    write; see the module docstring."""
 
     def __init__(
-        self, alerts: AlertsSettings, es: ElasticsearchSettings, es_factory: Callable[[], Any] | None = None
+        self,
+        alerts: AlertsSettings,
+        es: ElasticsearchSettings,
+        kafka: KafkaSettings,
+        es_factory: Callable[[], Any] | None = None,
+        producer_factory: Callable[[], Any] | None = None,
     ) -> None:
         super().__init__()
-        self._alerts = alerts
-        self._es = es
-        self._es_factory = es_factory
+        self._args = (alerts, es, kafka, es_factory, producer_factory)
 
     def expand(self, indexed: Any) -> Any:
-        return indexed | "MatchAndNotify" >> beam.ParDo(_DispatchFn(self._alerts, self._es, self._es_factory))
+        return indexed | "MatchAndPublish" >> beam.ParDo(_MatchFn(*self._args))

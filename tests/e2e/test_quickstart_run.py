@@ -6,7 +6,6 @@ does not see (or disturb) a developer's own data.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from elasticsearch import Elasticsearch
 
 from newsmon.core.settings import Settings
 
@@ -31,6 +31,10 @@ def test_newsmon_run_prints_the_seed_article_tagged(local_services: Settings, tm
         "NEWSMON_KAFKA__CONSUMER_GROUP": f"quickstart-{suffix}",
         "NEWSMON_ELASTICSEARCH__INDEX": f"quickstart-articles-{suffix}",
         "NEWSMON_ALERTS__INDEX": f"quickstart-alerts-{suffix}",
+        "NEWSMON_ALERTS__SUBSCRIPTIONS_INDEX": f"quickstart-subs-{suffix}",
+        "NEWSMON_ALERTS__DELIVERIES_INDEX": f"quickstart-deliveries-{suffix}",
+        "NEWSMON_ALERTS__TOPIC": f"quickstart.alerts.{suffix}",
+        "NEWSMON_ALERTS__DEAD_LETTER_TOPIC": f"quickstart.alerts.dlq.{suffix}",
         "NEWSMON_CONNECTORS__STATE_DIR": str(tmp_path / "connectors"),
     }
     newsmon = Path(sys.executable).with_name("newsmon")
@@ -52,10 +56,14 @@ def test_newsmon_run_prints_the_seed_article_tagged(local_services: Settings, tm
     assert {"belarus", "human_rights", "political_prisoners", "torture", "press_freedom"} <= tags, tags_line
     assert "_search?q=tags:political_prisoners" in out
     assert "indexed" in proc.stderr and "feed demo-belarus-rights-monitor: ok" in proc.stderr
-    # Alerts from config/subscriptions.yaml were raised and delivered to their JSON Lines files.
-    alerts_file = tmp_path / ".state" / "alerts" / "belarus-political-prisoners.jsonl"
-    alerts = [json.loads(line) for line in alerts_file.read_text(encoding="utf-8").splitlines()]
-    assert any(a["article"]["title"] == SEED_TITLE for a in alerts)
+    # The subscriptions of config/subscriptions.yaml were imported into the store and matched.
+    assert "imported 3 subscription(s)" in proc.stderr, proc.stderr[-3000:]
+    with Elasticsearch(local_services.elasticsearch.url) as es:
+        es.indices.refresh(index=env["NEWSMON_ALERTS__INDEX"])
+        wanted = {"term": {"subscription_id": "belarus-political-prisoners"}}
+        hits = es.search(index=env["NEWSMON_ALERTS__INDEX"], query=wanted)["hits"]["hits"]
+    assert SEED_TITLE in [h["_source"]["title"] for h in hits]
+    assert "alert(s) raised for these articles" in out
     # The "done when": the same words in other forms find them, with highlights.
     for query, title, marked in (
         ("политзаключенный", "за решёткой более 1100 политзаключённых", "»политзаключённых«"),

@@ -54,18 +54,11 @@ def fault_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultSe
 
 @pytest.fixture
 def fault_settings(fault_services: FaultServices, tmp_path: Path) -> Settings:
-    """Settings on the fault services with this test's own topics, group, indices and alert files."""
+    """Settings on the fault services with this test's own topics, group, indices and a
+    subscription to every Belarus article."""
     tag = uuid.uuid4().hex[:8]
     base = fault_services.settings
-    subscriptions = tmp_path / "subscriptions.yaml"
-    subscriptions.write_text(
-        "version: 1\nsubscriptions:\n"
-        "  - id: fault-belarus\n    name: Belarus in the fault suite\n"
-        "    match:\n      tags_all: [belarus]\n"
-        f"    notify:\n      - type: file\n        path: {tmp_path / 'alerts.jsonl'}\n",
-        encoding="utf-8",
-    )
-    return base.model_copy(
+    settings = base.model_copy(
         update={
             "kafka": base.kafka.model_copy(
                 update={
@@ -79,8 +72,32 @@ def fault_settings(fault_services: FaultServices, tmp_path: Path) -> Settings:
                 update={"index": f"fault-articles-{tag}", "bulk_size": 100, "request_timeout_s": 10.0}
             ),
             "alerts": base.alerts.model_copy(
-                update={"subscriptions_path": subscriptions, "index": f"fault-alerts-{tag}"}
+                update={
+                    "index": f"fault-alerts-{tag}",
+                    "subscriptions_index": f"fault-subs-{tag}",
+                    "topic": f"fault.alerts.{tag}",
+                    "dead_letter_topic": f"fault.alerts.dlq.{tag}",
+                }
             ),
             "services": base.services.model_copy(update={"state_dir": tmp_path / "state"}),
         }
     )
+    _subscribe(settings)
+    return settings
+
+
+def _subscribe(settings: Settings) -> None:
+    """The fault suite's one subscription: every article tagged Belarus."""
+    from elasticsearch import Elasticsearch
+
+    from alerts.model import SubscriptionSpec
+    from alerts.store import SubscriptionStore
+
+    with Elasticsearch(**settings.elasticsearch.client_kwargs()) as es:
+        store = SubscriptionStore(es, settings.alerts.subscriptions_index)
+        store.setup(settings.elasticsearch)
+        store.create(
+            SubscriptionSpec(name="Belarus in the fault suite", query="tags:belarus"),
+            "fault",
+            "fault-belarus",
+        )

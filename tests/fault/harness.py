@@ -185,13 +185,23 @@ def dead_letters(settings: Settings, timeout_s: float = 20.0) -> list[dict[str, 
     return out
 
 
-def delivered_alerts(path: Path) -> list[str]:
-    """Article ids of the alerts the file notifier delivered (one JSON line per delivery)."""
-    if not path.exists():
-        return []
-    return [
-        json.loads(line)["article"]["id"] for line in path.read_text(encoding="utf-8").splitlines() if line
-    ]
+def published_alerts(settings: Settings) -> list[str]:
+    """Article ids of the alerts on the alerts topic (what ``newsmon notify`` delivers from). A replay
+    after a crash may publish an alert again under the same id: the delivery service records each
+    (alert, channel) once, which the delivery tests check."""
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        settings.alerts.topic,
+        **settings.kafka.client_kwargs(),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=1500,
+    )
+    try:
+        return [json.loads(r.value)["article"]["id"] for r in consumer]
+    finally:
+        consumer.close()
 
 
 def raised_alerts(settings: Settings) -> list[str]:

@@ -33,8 +33,18 @@ def test_bad_subscriptions_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     subs = tmp_path / "subs.yaml"
-    subs.write_text("subscriptions:\n  - id: x\n    match: {tags_any: [a]}\n    notify: [{type: sms}]\n")
+    subs.write_text(
+        "version: 2\nsubscriptions:\n  - id: x\n    name: X\n    query: 'title:(a AND \"b'\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("NEWSMON_ALERTS__SUBSCRIPTIONS_PATH", str(subs))
     assert main(["alerts", "check"]) == 2
     err = capsys.readouterr().err
-    assert "unknown notifier type 'sms'" in err and "subscription 'x'" in err
+    assert str(subs) in err and "subscription 'x'" in err and "query" in err and "position" in err
+    subs.write_text("version: 2\nsubscriptions:\n  - {id: y, name: Y, query: q, mode: weekly}\n")
+    assert main(["alerts", "check"]) == 2
+    err = capsys.readouterr().err
+    assert "subscription 'y': mode" in err
+    subs.write_text("version: 1\nsubscriptions: []\n")
+    assert main(["alerts", "check"]) == 2
+    assert "version 1" in capsys.readouterr().err

@@ -11,8 +11,8 @@ from typing import Any
 from luqum.parser import parser
 from luqum.tree import SearchField
 
+from alerts.records import ALERTS_MAPPING
 from newsmon.core.es_schema import ARTICLES_MAPPING
-from pipeline.alerts.transform import ALERTS_MAPPING
 
 NDJSON = Path(__file__).resolve().parents[2] / "config" / "kibana" / "newsmon.ndjson"
 AGGREGATABLE = {"keyword", "date", "float", "integer", "long", "boolean"}
