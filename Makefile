@@ -22,7 +22,7 @@ typecheck: .venv/.newsmon-installed
 unit: .venv/.newsmon-installed  ## unit tests only (no services)
 	.venv/bin/pytest -q -m "not integration and not e2e" tests/unit
 
-eval: .venv/.newsmon-installed  ## tagging precision/recall/F1 on the dev set -> docs/TAGGING.md
+eval: .venv/.newsmon-installed  ## tagging P/R/F1 on the dev set, recall on real labelled text (both halves), theme rates on off-topic feeds -> docs/TAGGING.md
 	$(PY) -m pipeline.tagging.evaluate
 
 bench: .venv/.newsmon-installed  ## benchmarks -> figures for docs/BENCHMARKS.md

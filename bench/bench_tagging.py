@@ -11,7 +11,11 @@ same texts in the same run:
   It is slow, so it runs on an evenly spaced sample of the corpus; the enricher is timed on the same
   sample too. Times are CPU time (``time.process_time``), best of ``--repeat`` runs.
 
-Usage: .venv/bin/python bench/bench_tagging.py [--repeat N] [--limit N] [--json]
+``--baseline-taxonomy PATH`` also times the enricher with another taxonomy (e.g. main's, from
+``git show main:config/taxonomy.yaml``) on the whole corpus, runs interleaved with the current one, so
+that a taxonomy change is compared with its baseline in the same run on the same machine.
+
+Usage: .venv/bin/python bench/bench_tagging.py [--repeat N] [--limit N] [--baseline-taxonomy PATH] [--json]
 """
 
 from __future__ import annotations
@@ -132,11 +136,31 @@ def run(articles: list[tuple[str, str]], repeat: int, naive_sample: int) -> dict
     return results
 
 
+def compare(articles: list[tuple[str, str]], baseline: Path, repeat: int) -> dict[str, object]:
+    """Corpus throughput of the current taxonomy and of ``baseline``, runs interleaved, best of ``repeat``."""
+    engines = {"current": Enricher.load(), "baseline": Enricher.load(baseline)}
+    best = dict.fromkeys(engines, float("inf"))
+    for _ in range(repeat):
+        for name, engine in engines.items():
+            start = time.process_time()
+            for title, text in articles:
+                engine.enrich(title, text)
+            best[name] = min(best[name], time.process_time() - start)
+    out: dict[str, object] = {
+        f"{name}_corpus_per_s": round(len(articles) / seconds, 1) for name, seconds in best.items()
+    }
+    out["baseline_patterns"] = len(list(engines["baseline"].compiled.matcher.specs()))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="tagging throughput vs naive regex baseline")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N corpus entries")
     parser.add_argument("--naive-sample", type=int, default=400, help="articles for the slow baseline")
+    parser.add_argument(
+        "--baseline-taxonomy", type=Path, default=None, help="also time this taxonomy, interleaved"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
@@ -146,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         print("bench_tagging: corpus not found under ../shared; nothing to measure", file=sys.stderr)
         return 1
     results = run(articles, args.repeat, args.naive_sample)
+    if args.baseline_taxonomy is not None:
+        results.update(compare(articles, args.baseline_taxonomy, args.repeat))
     results["python"] = platform.python_version()
     results["machine"] = f"{platform.machine()} {os.cpu_count()} cpu"
     if args.json:

@@ -11,7 +11,8 @@ set) in the same format, one article per line::
 ``name``). Prints precision, recall and F1 per tag, entity recall and language accuracy, checks the
 targets and writes the report between the ``eval`` markers of ``docs/TAGGING.md``. With the default
 data it also measures the labelled real-world text of ``../shared/corpora/labelled`` on its
-development and held-out halves (``pipeline/tagging/realtext.py``; skipped when absent). Always exits
+development and held-out halves (``pipeline/tagging/realtext.py``) and the theme tags on feed entries
+about other things (``pipeline/tagging/offtopic.py``), each skipped when absent. Always exits
 0 when it could run; ``tests/unit/tagging/test_dev_set.py`` and ``test_realtext.py`` assert the targets.
 """
 
@@ -28,6 +29,7 @@ from typing import Any
 
 from pipeline.tagging.enricher import Enricher
 from pipeline.tagging.normalize import normalize
+from pipeline.tagging.offtopic import load_offtopic, render_offtopic, score_offtopic
 from pipeline.tagging.realtext import load_realtext, render_realtext, score_realtext
 
 __all__ = ["EvalResult", "TagScore", "check_targets", "evaluate", "load_items", "main"]
@@ -236,7 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, nargs="+", default=[DEV_SET], help="JSONL files or folders")
     parser.add_argument("--no-write", action="store_true", help=f"do not update {_rel(REPORT)}")
     parser.add_argument(
-        "--no-realtext", action="store_true", help="skip the labelled real-world text of ../shared"
+        "--no-realtext",
+        action="store_true",
+        help="skip the labelled real-world text and the off-topic feed entries of ../shared",
     )
     args = parser.parse_args(argv)
     try:
@@ -249,6 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = render(result, args.data)
     if args.data == [DEV_SET] and not args.no_realtext:
         text += "\n\n" + render_realtext(score_realtext(enricher, load_realtext()))
+        text += "\n\n" + render_offtopic(score_offtopic(enricher, load_offtopic()))
     print(text)
     if not args.no_write and args.data == [DEV_SET]:
         write_report(text)

@@ -170,15 +170,15 @@ def test_shared_corpora_load_and_split_in_halves(shared: Path) -> None:
     assert [(i.id, i.half) for i in items] == [(i.id, i.half) for i in load_realtext(shared)]
 
 
-# Recall on both halves as measured when the real-text vocabulary was added (docs/TAGGING.md,
-# "Real labelled text"), rounded down: a regression guard, not the targets (several are not met).
+# Recall on both halves as measured after the second real-text round (docs/TAGGING.md, "Real
+# labelled text"), rounded down: a regression guard, not the targets (several are not met).
 FLOORS = {
-    (HRDSATTACK, "human_rights"): (0.89, 0.82),
-    (HRDSATTACK, "civil_society"): (0.63, 0.45),
-    (HRDSATTACK, "enforced_disappearance"): (0.66, 0.45),
+    (HRDSATTACK, "human_rights"): (0.89, 0.83),
+    (HRDSATTACK, "civil_society"): (0.70, 0.56),
+    (HRDSATTACK, "enforced_disappearance"): (0.66, 0.50),
     (HRDSATTACK, "torture"): (0.88, 0.82),
     (HRDSATTACK, "press_freedom"): (0.86, 0.81),
-    (ACLED, "freedom_of_assembly"): (0.91, 0.91),
+    (ACLED, "freedom_of_assembly"): (0.91, 0.92),
 }
 
 
