@@ -517,8 +517,12 @@ def newsmon_env_names(env: dict[str, str]) -> list[str]:
     return [k for k in env if k.startswith(ENV_PREFIX)]
 
 
+# secrets read from variables that settings name (``alerts.webhook_secret_env``, ``api.admin_key_env``)
+SECRET_ENV_NAMES = {Settings().alerts.webhook_secret_env, Settings().api.admin_key_env}
+
+
 def check_env_name(key: str, where: str) -> None:
-    if key == "NEWSMON_CONFIG":
+    if key == "NEWSMON_CONFIG" or key in SECRET_ENV_NAMES:
         return
     assert "__" in key, f"{where}: {key} is not NEWSMON_<SECTION>__<FIELD> (settings would ignore it)"
     section, _, field = key[len(ENV_PREFIX) :].lower().partition("__")
