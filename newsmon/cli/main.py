@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "alerts_cmd",
     "search_cmd",
     "es_cmd",
+    "api_cmd",
 )
 
 
