@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "MASK",
     "MAX_CHANNELS",
     "MAX_QUERY_CHARS",
     "AlertArticle",
@@ -40,19 +41,36 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+MASK = "***"
+_SHOWN_HOSTS = ("http", "https", "mailto", "mailtos")
+
+
 def redact_url(url: str) -> str:
-    """``url`` with any password and query string hidden (for logs, listings and delivery records)."""
+    """What logs, listings, API responses and delivery records show of a channel URL: the scheme, and
+    for webhooks and e-mail the user and host; passwords, paths, queries and every other scheme's
+    tokens (``tgram://``, ``slack://``, ``discord://`` keep secrets in host and path) are ``***``."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if not scheme or not scheme.replace("+", "").replace("-", "").isalnum():
+        return MASK
+    if scheme not in _SHOWN_HOSTS:
+        return f"{scheme}://{MASK}"
     try:
         parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
     except ValueError:
-        return "<invalid url>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
-    query = "?***" if parts.query else ""
-    return f"{parts.scheme}://{netloc}{parts.path}{query}"
+        return f"{scheme}://{MASK}"
+    userinfo = parts.netloc.rsplit("@", 1)[0] if "@" in parts.netloc else ""
+    user = userinfo.split(":", 1)[0]
+    out = f"{scheme}://"
+    if user:
+        out += f"{user}:{MASK}@" if ":" in userinfo else f"{user}@"
+    out += (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
+    if parts.path not in ("", "/"):
+        out += f"/{MASK}"
+    if parts.query:
+        out += f"?{MASK}"
+    return out
 
 
 class Filters(_Frozen):

@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "subscriptions_cmd",
     "search_cmd",
     "es_cmd",
+    "api_cmd",
 )
 
 

@@ -159,31 +159,34 @@ def _toggle(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
     from elasticsearch import Elasticsearch
 
-    from alerts.model import SubscriptionSpec
     from alerts.preview import recent_matches
     from newsmon.search.query import parse_since
 
     settings = load(args)
-    if args.query:
-        from alerts.validation import check_spec
-
-        spec = SubscriptionSpec(name="query", query=args.query)
-        check_spec(spec)
-    else:
-        spec = _store(settings).get(args.id).spec()
+    target: Any = args.query if args.query else _store(settings).get(args.id).spec()
+    query = args.query or target.query
+    # without --since: the newest matches of any age (the API's default window is 7 days)
+    since = parse_since(args.since) if args.since else datetime(1970, 1, 1, tzinfo=UTC)
     with Elasticsearch(**settings.elasticsearch.client_kwargs()) as es:
-        since = parse_since(args.since) if args.since else None
-        hits = recent_matches(es, settings.elasticsearch.index, spec, since=since, limit=args.limit)
-    if not hits:
-        print(f"no article{f' since {args.since}' if args.since else ''} matches {spec.query!r}")
+        result = recent_matches(es, settings.elasticsearch.index, target, since=since, limit=args.limit)
+    if not result.articles:
+        print(f"no article{f' since {args.since}' if args.since else ''} matches {query!r}")
         return 0
-    print(f"{len(hits)} recent article(s) match {spec.query!r}:")
-    for doc in hits:
-        when = str(doc.get("@timestamp") or doc.get("published_at") or "")[:16]
-        print(f"\n* {doc.get('title', '')}\n  {when}  {doc.get('language', '?')}  {doc.get('url', '')}")
-        print(f"  tags: {', '.join(doc.get('tags', [])) or '-'}")
+    shown = len(result.articles)
+    print(
+        f"{result.total} article(s) match {query!r}"
+        + (f"; the newest {shown}:" if shown < result.total else ":")
+    )
+    for article in result.articles:
+        when = str(article.published_at or "")[:16]
+        print(f"\n* {article.title}\n  {when}  {article.language or '?'}  {article.url or article.id}")
+        print(f"  tags: {', '.join(article.tags) or '-'}")
+        if article.snippet:
+            print(f"  {article.snippet}")
     return 0
 
 

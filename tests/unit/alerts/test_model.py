@@ -52,7 +52,8 @@ def test_redaction_hides_passwords_and_query() -> None:
         redact_url("mailtos://me:s3cret@smtp.example.org?to=a@b.org")
         == "mailtos://me:***@smtp.example.org?***"
     )
-    assert redact_url("https://hooks.example/x") == "https://hooks.example/x"
+    assert redact_url("https://hooks.example/x") == "https://hooks.example/***"
+    assert redact_url("tgram://123:secrettoken/456") == "tgram://***"
     assert "pw" not in Channel(url="matrix://user:pw@matrix.example/!room").redacted
     assert Channel(url="https://h.example/x").is_webhook
     assert not Channel(url="mailto://u:p@h.example").is_webhook
