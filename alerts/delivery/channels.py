@@ -46,7 +46,8 @@ _MAX_ERROR = 500
 
 @dataclass(frozen=True)
 class SendResult:
-    """The outcome of one attempt: ``ok``; else ``permanent`` (give up now) and ``error`` (scrubbed)."""
+    """The outcome of one attempt, returned by every channel and recorded by the worker: ``ok``; else
+    ``permanent`` (give up now) and ``error`` (scrubbed)."""
 
     ok: bool
     permanent: bool = False
@@ -55,8 +56,8 @@ class SendResult:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message for one channel: the rendered text/HTML, the webhook's JSON body, and the
-    ``Idempotency-Key`` (the delivery id, the same on every attempt)."""
+    """One message for one channel, built by the worker for each attempt: the rendered text/HTML, the
+    webhook's JSON body, and the ``Idempotency-Key`` (the delivery id, the same on every attempt)."""
 
     rendered: Rendered
     payload: Mapping[str, Any]
@@ -64,7 +65,8 @@ class Outgoing:
 
 
 class Sender(Protocol):
-    """Something that delivers an :class:`Outgoing` to one channel."""
+    """Something that delivers an :class:`Outgoing` to one channel (what :class:`ChannelFactory` hands
+    the worker for each attempt)."""
 
     def send(self, outgoing: Outgoing) -> SendResult: ...
 

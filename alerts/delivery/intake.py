@@ -37,7 +37,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Plan:
-    """What one alert message needs recorded (decided once per batch: the rate limiter counts once)."""
+    """What one alert message needs recorded, made by :meth:`Intake.plan` once per batch (so the rate
+    limiter counts it once even when recording is retried)."""
 
     message: AlertMessage
     subscription: Subscription | None

@@ -26,7 +26,8 @@ DigestKind = Literal["hourly", "daily"]
 
 @dataclass(frozen=True)
 class Period:
-    """One digest period: its key (kept in delivery records), start and end (UTC, end exclusive)."""
+    """One digest period, as :class:`DigestCalendar` returns it when an alert is filed: its key (the
+    ``period`` of the digest record), start and end (UTC, end exclusive; the end is when it is sent)."""
 
     key: str
     start: datetime

@@ -32,7 +32,8 @@ _TITLE_MAX = 250
 
 @dataclass(frozen=True)
 class Rendered:
-    """A message ready for a channel: ``title`` (one line), ``text`` and ``html`` bodies."""
+    """A message ready for a channel, made by :func:`render_instant` or :func:`render_digest` for each
+    attempt: ``title`` (one line), ``text`` and ``html`` bodies."""
 
     title: str
     text: str
@@ -41,8 +42,8 @@ class Rendered:
 
 @dataclass(frozen=True)
 class DigestContent:
-    """What a digest carries: whose, which period, and the alerts (in the order they matched);
-    ``total`` counts alerts whose message could not be listed too."""
+    """What a digest carries, gathered by the worker when a digest is due: whose, which period, and the
+    alerts (in the order they matched); ``total`` counts alerts whose message could not be listed too."""
 
     subscription_id: str
     subscription_name: str

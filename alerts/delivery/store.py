@@ -45,7 +45,8 @@ class StoreError(RuntimeError):
 
 @dataclass(frozen=True)
 class Stored:
-    """A delivery record as stored, with the position a conditional write needs."""
+    """A delivery record as the store returned it, with the position (index, seq_no, primary term) that
+    the next conditional write (a claim, an outcome) must name."""
 
     record: DeliveryRecord
     index: str

@@ -44,7 +44,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Job:
-    """A delivery to attempt; the consumer's fast path passes what it already has."""
+    """A delivery to attempt, queued by the consumer (fast path: with the subscription, channel and
+    message it already has) or by the poller (the stored record only)."""
 
     stored: Stored
     subscription: Subscription | None = None

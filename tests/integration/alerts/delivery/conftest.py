@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,39 @@ from tests.integration.alerts.delivery.harness import (
 )
 
 SECRET = "webhook-s3cret"
+
+
+_LEFTOVER_GROUPS: list[str] = []
+
+
+def _delete_groups(admin: Any, groups: list[str]) -> list[str]:
+    """Delete consumer groups; returns those that still have members (a killed service's member
+    stays until its session times out, 45 s)."""
+    if not groups:
+        return []
+    answers = admin.delete_groups(groups)
+    return [g for g, answer in answers.items() if str(answer) != "OK"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_leftover_groups(local_services: Settings) -> Iterator[None]:
+    """At the end of the session, delete the groups a test could not (waits at most 60 s)."""
+    yield
+    if not _LEFTOVER_GROUPS:
+        return
+    from kafka.admin import KafkaAdminClient
+
+    admin = KafkaAdminClient(**local_services.kafka.client_kwargs())
+    try:
+        deadline = time.monotonic() + 60
+        groups = list(_LEFTOVER_GROUPS)
+        while groups and time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                groups = _delete_groups(admin, groups)
+            if groups:
+                time.sleep(2)
+    finally:
+        admin.close()
 
 
 @pytest.fixture
@@ -64,8 +98,7 @@ def notify_settings(local_services: Settings) -> Iterator[Settings]:
                 admin.delete_topics(doomed)
         with contextlib.suppress(Exception):
             groups = [g["group_id"] for g in admin.list_groups() if tag in g["group_id"]]
-            if groups:
-                admin.delete_groups(groups)
+            _LEFTOVER_GROUPS.extend(_delete_groups(admin, groups))
     finally:
         admin.close()
 
