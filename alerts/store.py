@@ -27,6 +27,7 @@ __all__ = [
     "SubscriptionStore",
     "VersionConflict",
     "new_subscription_id",
+    "subscriptions_spec",
 ]
 
 SUBSCRIPTIONS_MAPPING_VERSION = 1
@@ -73,6 +74,12 @@ class VersionConflict(RuntimeError):
     """The subscription changed since the version the caller read; re-read it and try again."""
 
 
+def subscriptions_spec(base: str) -> IndexSpec:
+    """The subscriptions index family: one index (no rollover: gets and conditional writes by id go
+    through the alias, which Elasticsearch refuses once it spans several indices)."""
+    return IndexSpec(base, SUBSCRIPTIONS_MAPPING, SUBSCRIPTIONS_MAPPING_VERSION, rollover=False)
+
+
 def new_subscription_id(name: str) -> str:
     """A readable, unique id: a slug of the name plus 8 random hex characters."""
     slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower()).strip("-")
@@ -100,7 +107,7 @@ class SubscriptionStore:
         self, settings: ElasticsearchSettings, progress: Callable[[str], None] | None = None
     ) -> SetupReport:
         """Create or upgrade the index (idempotent)."""
-        spec = IndexSpec(self.index, SUBSCRIPTIONS_MAPPING, SUBSCRIPTIONS_MAPPING_VERSION)
+        spec = subscriptions_spec(self.index)
         if progress is None:
             return setup_index(settings, spec, self._es)
         return setup_index(settings, spec, self._es, progress)

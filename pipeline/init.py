@@ -24,16 +24,15 @@ def initialise(settings: Settings, progress: Callable[[str], None] = logger.info
     report = setup_articles_index(settings.elasticsearch, progress=progress)
     if settings.alerts.enabled:
         from alerts.records import ALERTS_MAPPING, ALERTS_MAPPING_VERSION, upgrade_alert_document
-        from alerts.store import SUBSCRIPTIONS_MAPPING, SUBSCRIPTIONS_MAPPING_VERSION
+        from alerts.store import subscriptions_spec
 
         alerts = IndexSpec(
             settings.alerts.index, ALERTS_MAPPING, ALERTS_MAPPING_VERSION, upgrade_alert_document
         )
         setup_index(settings.elasticsearch, alerts, progress=progress)
-        subs = IndexSpec(
-            settings.alerts.subscriptions_index, SUBSCRIPTIONS_MAPPING, SUBSCRIPTIONS_MAPPING_VERSION
+        setup_index(
+            settings.elasticsearch, subscriptions_spec(settings.alerts.subscriptions_index), progress=progress
         )
-        setup_index(settings.elasticsearch, subs, progress=progress)
     return {
         "topics_created": topics,
         "index_created": report["action"] in ("created", "upgraded", "migrated"),

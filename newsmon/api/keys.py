@@ -140,7 +140,7 @@ class KeyStore:
         self, settings: ElasticsearchSettings, progress: Callable[[str], None] | None = None
     ) -> SetupReport:
         """Create or upgrade the index (idempotent)."""
-        spec = IndexSpec(self.index, KEYS_MAPPING, KEYS_MAPPING_VERSION)
+        spec = IndexSpec(self.index, KEYS_MAPPING, KEYS_MAPPING_VERSION, rollover=False)
         if progress is None:
             return setup_index(settings, spec, self._es)
         return setup_index(settings, spec, self._es, progress)

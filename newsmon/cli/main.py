@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "feeds_cmd",
     "alerts_cmd",
     "subscriptions_cmd",
+    "notify_cmd",
     "search_cmd",
     "es_cmd",
     "api_cmd",
@@ -80,7 +81,7 @@ def _is_user_error(exc: BaseException) -> bool:
 
 # Loggers whose records are progress for people (an outage waited out, an alert raised): printed as
 # calm "[newsmon] ..." lines like the CLI's own progress, not as WARNING records.
-CALM_LOGGERS: tuple[str, ...] = ("pipeline.retry", "newsmon.alerts", "pipeline.supervisor")
+CALM_LOGGERS: tuple[str, ...] = ("pipeline.retry", "newsmon.alerts", "pipeline.supervisor", "alerts.delivery")
 
 
 def _configure_logging(verbosity: int) -> None:

@@ -47,12 +47,17 @@ ILM_POLICY: dict[str, Any] = {
 @dataclass(frozen=True)
 class IndexSpec:
     """One index family newsmon writes (articles, alerts): its aliases' base name, mapping and
-    version, and how a document of an older version is brought up to date during an upgrade."""
+    version, and how a document of an older version is brought up to date during an upgrade.
+
+    ``rollover=False`` keeps the family in one index (no ILM rollover): for stores that get, create
+    and update documents by id through the aliases, which Elasticsearch refuses once an alias
+    points at more than one index (the delivery records)."""
 
     base: str
     mapping: dict[str, Any]
     version: int
     upgrade: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # None: copied unchanged
+    rollover: bool = True
 
 
 def articles_spec(base: str) -> IndexSpec:
@@ -172,7 +177,7 @@ def _setup(
     es: Any, settings: ElasticsearchSettings, spec: IndexSpec, progress: Callable[[str], None]
 ) -> SetupReport:
     base, writer = spec.base, write_alias(spec.base)
-    ilm = _ilm_available(es, base)
+    ilm = spec.rollover and _ilm_available(es, base)
     es.indices.put_index_template(name=base, **_template(settings, spec, ilm))
     target = concrete_index(base, spec.version)
     current = _alias_indices(es, writer)
