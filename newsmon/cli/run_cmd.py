@@ -9,6 +9,7 @@ With ``--follow`` it keeps polling and streaming until interrupted (continuous m
 from __future__ import annotations
 
 import argparse
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -57,10 +58,12 @@ def _run(args: argparse.Namespace) -> int:
     supervisor = make_supervisor(settings, report_every_s=60.0 if args.follow else 0.0)
     supervisor.step()  # starts the job; later steps restart it if it ever ends
     progress(f"pipeline running: {settings.kafka.articles_topic} -> {settings.elasticsearch.index}")
+    notifier = _start_notifier(settings)
     try:
         while True:
             feed_ids = _poll_and_wait(settings, feeds, args.timeout, supervisor)
             if not args.follow:
+                _drain_alerts(settings, supervisor)
                 break
             progress(f"next poll in {args.interval:.0f}s (Ctrl-C to stop)")
             _supervise_for(supervisor, args.interval)
@@ -68,9 +71,46 @@ def _run(args: argparse.Namespace) -> int:
         progress("interrupted")
         feed_ids = []
     finally:
+        if notifier is not None:
+            notifier[0].stop()
+            notifier[1].join(timeout=30)
         supervisor.close()
     _print_results(settings, feed_ids)
     return 0
+
+
+def _start_notifier(settings: Settings) -> tuple[Any, threading.Thread] | None:
+    """``newsmon notify`` in a thread of this process, so alerts reach their channels while it runs."""
+    if not settings.alerts.enabled:
+        return None
+    from alerts.delivery.service import NotifyService
+
+    service = NotifyService(settings)
+    thread = threading.Thread(target=service.run, name="newsmon-notify", daemon=True)
+    thread.start()
+    progress(f"delivering alerts: {settings.alerts.topic} -> subscription channels")
+    return service, thread
+
+
+def _drain_alerts(settings: Settings, supervisor: Any, timeout_s: float = 30.0) -> None:
+    """Wait until the articles' alerts are published and taken by the notifier (best effort)."""
+    from newsmon.core.kafka_lag import consumer_lag
+
+    if not settings.alerts.enabled:
+        return
+    k, a = settings.kafka, settings.alerts
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            articles = sum(p.lag for p in consumer_lag(k, k.articles_topic, k.consumer_group, timeout_s=5))
+            alerts = sum(p.lag for p in consumer_lag(k, a.topic, a.notify_consumer_group, timeout_s=5))
+        except Exception:  # lag unknown for now (e.g. the notifier has not joined yet): keep waiting
+            articles = alerts = 1
+        if articles == 0 and alerts == 0:
+            time.sleep(2.0)  # deliveries taken just now are being sent
+            return
+        supervisor.step()
+        time.sleep(1.0)
 
 
 def _import_subscriptions(settings: Settings) -> None:
