@@ -70,7 +70,7 @@ class CompiledQuery:
     @property
     def anchors(self) -> Anchors | None:
         if self.matcher is None:
-            return Anchors(frozenset(), frozenset())
+            return Anchors({}, {})
         return self.matcher.anchors()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
-from alerts import ElasticsearchAnalyzer, QueryCompiler, fetch_documents
+from alerts import ElasticsearchAnalyzer, QueryCompiler, SubscriptionIndex, fetch_documents
 from connectors.records import build_records
 from connectors.registry import choose_connector
 from newsmon.core.es_index import setup_articles_index
@@ -81,6 +81,11 @@ QUERIES = [
     "Минск OR Minsk OR Мінск",
     "lang:be OR lang:uk",
     "web AND (javascript OR css OR html) -react",
+    '"open source" -linux',
+    '(politi* OR "New York") AND lang:en',
+    "release AND (python OR rus*) AND NOT beta",
+    "lang:en AND NOT (linux OR windows OR apple)",
+    'title:"open source" OR content:"state of the art" OR entities:Minsk',
 ]
 
 
@@ -133,6 +138,7 @@ def test_matcher_agrees_with_query_string(es_settings: ElasticsearchSettings, sh
     client.indices.refresh(index=es_settings.index)
     compiler = QueryCompiler(ElasticsearchAnalyzer(client, es_settings.index))
     disagreements, nonempty = [], 0
+    selected: dict[str, set[str]] = {d.id: set() for d in analysed}  # article -> queries ES returns it for
     for query in QUERIES:
         body = build_request(query, limit=10_000)
         expected = {
@@ -141,12 +147,23 @@ def test_matcher_agrees_with_query_string(es_settings: ElasticsearchSettings, sh
                 "hits"
             ]["hits"]
         }
+        for doc_id in expected:
+            selected[doc_id].add(query)
         matcher = compiler.compile(query).matcher
         got = {d.id for d in analysed if matcher is not None and matcher.matches(d)}
         nonempty += bool(expected)
         if got != expected:
             disagreements.append(
                 f"{query!r}: extra {sorted(got - expected)[:3]} missing {sorted(expected - got)[:3]}"
+            )
+    # the subscription index (anchors -> candidates -> evaluation) selects the same per article
+    index = SubscriptionIndex((query, compiler.compile(query)) for query in QUERIES)
+    for doc in analysed:
+        got_queries = set(index.match(doc))
+        if got_queries != selected[doc.id]:
+            disagreements.append(
+                f"index, article {doc.id}: extra {sorted(got_queries - selected[doc.id])[:3]} "
+                f"missing {sorted(selected[doc.id] - got_queries)[:3]}"
             )
     print(f"differential: {len(docs)} articles x {len(QUERIES)} queries, {nonempty} non-empty")
     assert not disagreements, "\n".join(disagreements)
