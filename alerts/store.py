@@ -9,6 +9,7 @@ delivery service to look up channels. Every save is validated first (:func:`aler
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -203,6 +204,36 @@ class SubscriptionStore:
         except ConflictError as exc:
             raise VersionConflict(f"subscription {sub.id!r} already exists") from exc
         return sub.model_copy(update={"version": int(result["_version"])})
+
+    def create_many(self, specs: Iterable[tuple[SubscriptionSpec, str]]) -> builtins.list[Subscription]:
+        """Validate and store many new subscriptions ``(spec, owner)`` with generated ids in bulk
+        requests with one refresh each (imports, benchmarks); all are validated before any is written."""
+        now = self._now()
+        subs = []
+        for spec, owner in specs:
+            self._check(spec)
+            subs.append(
+                Subscription(
+                    **spec.model_dump(),
+                    id=new_subscription_id(spec.name),
+                    owner=owner,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        out: builtins.list[Subscription] = []
+        for start in range(0, len(subs), _PAGE):
+            chunk = subs[start : start + _PAGE]
+            operations: list[dict[str, Any]] = []
+            for sub in chunk:
+                operations += [{"create": {"_id": sub.id}}, self._body(sub)]
+            result = self._es.bulk(index=write_alias(self.index), operations=operations, refresh="wait_for")
+            for sub, item in zip(chunk, result["items"], strict=True):
+                outcome = item["create"]
+                if outcome.get("error"):
+                    raise VersionConflict(f"subscription {sub.id!r} not stored: {outcome['error']}")
+                out.append(sub.model_copy(update={"version": int(outcome["_version"])}))
+        return out
 
     def replace(
         self,

@@ -202,10 +202,11 @@ def main() -> None:
         store = SubscriptionStore(es, settings.alerts.subscriptions_index)
         rng = random.Random(7)
         t0 = time.monotonic()
-        for n, query in enumerate(_queries(corpus, args.subscriptions - 1, rng)):
-            store.create(
-                SubscriptionSpec(name=f"bench {n}", query=query, channels=[Channel(url=hook)]), "bench"
-            )
+        specs = [
+            (SubscriptionSpec(name=f"bench {n}", query=q, channels=[Channel(url=hook)]), "bench")
+            for n, q in enumerate(_queries(corpus, args.subscriptions - 1, rng))
+        ]
+        store.create_many(specs)
         probe = store.create(
             SubscriptionSpec(name="warm-up probe", query="title:warmupprobe", channels=[Channel(url=hook)]),
             "bench",
