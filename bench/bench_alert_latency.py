@@ -7,8 +7,9 @@ topics and indices, deleted afterwards), the streaming pipeline (``newsmon pipel
 the delivery service (``newsmon notify``) as subprocesses, and a webhook receiver (HTTP server on
 loopback) that notes when each alert arrives. Articles are real (the real-world-200 feed corpus, else
 the bundled fixture feeds) re-published under fresh URLs at ``--rate`` per second; subscriptions are
-generated from the same articles' vocabulary (mostly specific: two title words ANDed, a phrase, an
-entity with a tag; a few broad single words), every one with the receiver as its webhook channel.
+``bench_alert_matching``'s realistic mix (names, specific words with tag/language filters, phrases) or,
+with ``--mix broad``, generated from title words (10 % single words), every one with the receiver as
+its webhook channel.
 
 Reported: alerts delivered, latency produce -> webhook received p50 / p95 / p99 / max, and the pipeline's
 and notifier's start-up time (excluded from the latencies: articles are produced once both are warm).
@@ -32,6 +33,9 @@ from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_alert_matching import realistic_queries  # noqa: E402
 
 from connectors.records import build_records  # noqa: E402
 from connectors.registry import choose_connector  # noqa: E402
@@ -143,6 +147,35 @@ def _alert_article_ids(body: dict[str, Any]) -> list[str]:
     return [str(a["article"]["id"]) for a in body.get("alerts", []) if "article" in a]
 
 
+_TOPIC_ARTICLE: dict[str, str] = {}
+
+
+def _alert_times(settings: Settings) -> dict[str, float]:
+    """alert id -> when the pipeline produced it (the record timestamp), from the alerts topic."""
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        settings.alerts.topic,
+        **settings.kafka.client_kwargs(),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=3000,
+    )
+    out: dict[str, float] = {}
+    try:
+        for record in consumer:
+            body = json.loads(record.value)
+            out.setdefault(body["alert_id"], record.timestamp / 1000)
+            _TOPIC_ARTICLE[body["alert_id"]] = body["article"]["id"]
+    finally:
+        consumer.close()
+    return out
+
+
+def _alert_keys(on_topic: dict[str, float], produced: dict[str, float]) -> list[tuple[str, str]]:
+    return [(a, _TOPIC_ARTICLE[a]) for a in on_topic if _TOPIC_ARTICLE.get(a) in produced]
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -154,6 +187,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--subscriptions", type=int, default=1000)
     parser.add_argument("--settle", type=float, default=30.0, help="seconds to wait for late alerts")
+    parser.add_argument(
+        "--mix",
+        choices=("realistic", "broad"),
+        default="realistic",
+        help="subscriptions as monitors write them (bench_alert_matching's realistic mix) or broad ones",
+    )
     args = parser.parse_args()
 
     from elasticsearch import Elasticsearch
@@ -202,9 +241,15 @@ def main() -> None:
         store = SubscriptionStore(es, settings.alerts.subscriptions_index)
         rng = random.Random(7)
         t0 = time.monotonic()
+        if args.mix == "broad":
+            queries = _queries(corpus, args.subscriptions - 1, rng)
+        else:
+            texts = [f"{r.title}\n{r.text}" for r in corpus]
+            half = len(texts) // 2  # one half published and seen, the other only shapes the vocabulary
+            queries = realistic_queries(texts[:half], texts[half:], args.subscriptions - 1, rng)
         specs = [
             (SubscriptionSpec(name=f"bench {n}", query=q, channels=[Channel(url=hook)]), "bench")
-            for n, q in enumerate(_queries(corpus, args.subscriptions - 1, rng))
+            for n, q in enumerate(queries)
         ]
         store.create_many(specs)
         probe = store.create(
@@ -265,6 +310,19 @@ def main() -> None:
                     latencies.append(arrived - produced[art])
         if not latencies:
             raise SystemExit(f"no alerts received: see {logs}")
+        # where the time goes: produce -> on the alerts topic (pipeline), topic -> webhook (notifier)
+        on_topic = _alert_times(settings)
+        stage1 = [on_topic[a] - produced[art] for a, art in _alert_keys(on_topic, produced)]
+        arrivals = {}
+        for arrived, body, _ in list(_Receiver.arrivals):
+            if "alert_id" in body:
+                arrivals[body["alert_id"]] = arrived
+        stage2 = [arrivals[a] - on_topic[a] for a in arrivals if a in on_topic]
+        if stage1 and stage2:
+            p1, p2 = (
+                f"p50={_percentile(x, 0.5):.2f}s p95={_percentile(x, 0.95):.2f}s" for x in (stage1, stage2)
+            )
+            print(f"  produce->alerts topic {p1}; alerts topic->webhook {p2}")
         print(
             f"rate={achieved:.1f}/s articles={total} subscriptions={args.subscriptions} "
             f"alerts_received={len(latencies)} distinct_keys={len(keys)} "
