@@ -26,8 +26,14 @@ def check_channel(channel: Channel) -> None:
         return
     import apprise
 
-    logging.getLogger("apprise").setLevel(logging.CRITICAL)  # its own "unsupported URL" line
-    if apprise.Apprise.instantiate(channel.url) is None:
+    log = logging.getLogger("apprise")
+    previous = log.level
+    log.setLevel(logging.CRITICAL)  # its own "unsupported URL" line; restored: the notifier reads its logs
+    try:
+        known = apprise.Apprise.instantiate(channel.url) is not None
+    finally:
+        log.setLevel(previous)
+    if not known:
         raise ValueError(
             f"{channel.redacted} is not a channel URL newsmon can send to: use https://... for a signed "
             "webhook, or an Apprise URL such as mailtos://user:pass@smtp.example.org?to=me@example.org, "

@@ -51,7 +51,7 @@ class ServiceOptions:
     (tests and demos; the delivery path is the real one). ``lease_s``: how long a claimed attempt
     may take before another may start (default ``3 x alerts.delivery_timeout_s + 5``)."""
 
-    workers: int = 4
+    workers: int = 16
     poll_interval_s: float = 1.0
     batch_size: int = 200
     idle_exit_s: float | None = None

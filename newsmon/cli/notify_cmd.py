@@ -23,7 +23,7 @@ def register(subparsers: Any) -> None:
         help="Prometheus /metrics on PORT (0: any free port; default -1: off)",
     )
     parser.add_argument("--metrics-host", default="127.0.0.1", help="address for /metrics (default loopback)")
-    parser.add_argument("--workers", type=int, default=4, help="deliveries sent in parallel (default 4)")
+    parser.add_argument("--workers", type=int, default=16, help="deliveries sent in parallel (default 16)")
     parser.add_argument(
         "--once-idle-s",
         type=float,

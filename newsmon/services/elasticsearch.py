@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -258,21 +259,27 @@ class ElasticsearchService:
             remove_plugin(plugins)
 
     def _check_java_for(self, java: JavaInstall, owner: tuple[int, int]) -> None:
-        done = subprocess.run(
-            [str(java.java), "-version"],
-            capture_output=True,
-            user=owner[0],
-            group=owner[1],
-            extra_groups=[],
-            cwd="/",
-            timeout=60,
-            check=False,
-        )
+        for attempt in range(3):  # a JVM can fail to start on a briefly overloaded machine: try again
+            done = subprocess.run(
+                [str(java.java), "-version"],
+                capture_output=True,
+                user=owner[0],
+                group=owner[1],
+                extra_groups=[],
+                cwd="/",
+                timeout=60,
+                check=False,
+            )
+            if done.returncode == 0:
+                return
+            time.sleep(2.0 * (attempt + 1))
         if done.returncode != 0:
+            said = (done.stderr or b"").decode("utf-8", "replace").strip().splitlines()
             raise ServiceError(
                 f"Java at {java.home} cannot be run by the unprivileged user Elasticsearch runs as "
-                f"(uid {owner[0]}): install Java system-wide (e.g. openjdk-17-jre-headless) or set "
-                "services.java_home to a directory readable by all users"
+                f"(uid {owner[0]}, exit {done.returncode}: {said[-1] if said else 'no output'}): install "
+                "Java system-wide (e.g. openjdk-17-jre-headless) or set services.java_home to a directory "
+                "readable by all users"
             )
 
     def start(self) -> None:
