@@ -24,6 +24,7 @@ unit: .venv/.newsmon-installed  ## unit tests only (no services)
 
 eval: .venv/.newsmon-installed  ## tagging precision/recall/F1 on the dev set -> docs/TAGGING.md
 	$(PY) -m pipeline.tagging.evaluate
+	$(PY) -m pipeline.tagging.evaluate_persons
 
 bench: .venv/.newsmon-installed  ## benchmarks -> figures for docs/BENCHMARKS.md
 	$(PY) bench/bench_tagging.py
