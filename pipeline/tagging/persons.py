@@ -40,6 +40,7 @@ from functools import lru_cache
 from typing import Any
 
 from pipeline.tagging.matcher import Span
+from pipeline.tagging.normalize import word_count
 from pipeline.tagging.sentences import sentence_bounds, sentence_index
 from pipeline.tagging.translit import latin_slug, name_to_latin
 
@@ -72,6 +73,9 @@ PERSON_CUE_GROUPS: tuple[str, ...] = (
 )
 #: Words (at most) between a mention and its cue, in the same sentence.
 CUE_WINDOW = 15
+#: The same for a name known only by its first name (no role, apposition or predicate).
+WEAK_CUE_WINDOW = 8
+_WEAK_RULES = frozenset({"first-name"})
 MAX_EVIDENCE = 5
 _SNIPPET = 300  # characters of evidence around a mention
 
@@ -210,7 +214,7 @@ _LATIN_STOP = frozenset(
     consulate facebook twitter telegram youtube instagram whatsapp google reuters bbc cnn euronews
     belsat viasna day week year security defence defense interior justice affairs foreign general
     prosecutor office's central eastern western northern southern east west north south new old
-    great saint st mr mrs ms dr sir lord lady king queen prince princess pope belarus belarusian
+    great saint st mr mrs ms dr sir lord lady prince princess pope belarus belarusian
     belarusians russia russian russians ukraine ukrainian ukrainians poland polish lithuania
     lithuanian europe european eu us usa uk america american americans china chinese iran iranian
     turkey turkish israel israeli palestinian syria syrian iraq iraqi egypt egyptian india indian
@@ -368,6 +372,39 @@ def _be_name_forms() -> dict[str, tuple[str, str, frozenset[str]]]:
 
 
 _BE_NAMES = _be_name_forms()
+_BE_LATIN_NAMES = frozenset(name_to_latin(n, "be").lower() for n in (*_BE_MALE, *_BE_FEMALE))
+
+# Latin -> Cyrillic spellings, longest first; several choices where romanisations disagree.
+_REVERSE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("shch", ("щ",)), ("sch", ("щ", "ш")), ("zh", ("ж",)), ("kh", ("х",)), ("ts", ("ц",)),
+    ("tz", ("ц",)), ("ch", ("ч",)), ("sh", ("ш",)), ("ya", ("я",)), ("ia", ("ия", "я")),
+    ("yu", ("ю",)), ("iu", ("ю", "иу")), ("ye", ("е", "ье")), ("yo", ("ё", "йо")), ("ei", ("ей",)),
+    ("ey", ("ей",)), ("ai", ("ай",)), ("ay", ("ай",)), ("oy", ("ой",)), ("oi", ("ой",)),
+    ("iy", ("ий",)), ("ii", ("ий",)), ("ph", ("ф",)), ("th", ("т",)), ("x", ("кс",)), ("j", ("й", "дж")),
+    ("y", ("ы", "й", "и")), ("e", ("е", "э")), ("h", ("х", "г")), ("i", ("и", "і")), ("c", ("к", "ц")),
+    ("w", ("в",)), ("q", ("к",)), ("a", ("а",)), ("b", ("б",)), ("v", ("в",)), ("g", ("г",)),
+    ("d", ("д",)), ("z", ("з",)), ("k", ("к",)), ("l", ("л",)), ("m", ("м",)), ("n", ("н",)),
+    ("o", ("о",)), ("p", ("п",)), ("r", ("р",)), ("s", ("с",)), ("t", ("т",)), ("u", ("у",)),
+    ("f", ("ф",)),
+)  # fmt: skip
+_MAX_SPELLINGS = 12
+
+
+def _to_cyrillic(word: str) -> list[str]:
+    """A few Cyrillic spellings of a romanised name (``oleg`` -> ``олег``; ``dmitry`` -> ``дмитрий``)."""
+    spellings = [""]
+    i = 0
+    while i < len(word):
+        for latin, options in _REVERSE:
+            if word.startswith(latin, i):
+                if latin == "y" and i == len(word) - 1:
+                    options = ("ий", "ый", "й", "и")
+                spellings = [s + o for s in spellings for o in options][:_MAX_SPELLINGS]
+                i += len(latin)
+                break
+        else:
+            return []
+    return spellings
 
 
 def _title(word: str) -> str:
@@ -388,6 +425,7 @@ class PersonDetector:
     def __init__(self, analyzers: dict[str, Any]) -> None:
         self._analyzers = analyzers
         self._morph = lru_cache(maxsize=65536)(self._analyse)
+        self._latin_first_name = lru_cache(maxsize=16384)(self._is_latin_first_name)
         self._role_before_word = False
 
     @classmethod
@@ -448,6 +486,7 @@ class PersonDetector:
         if not names:
             return []
         official: set[str] = set()
+        strong: set[str] = set()  # introduced by a role, apposition, predicate or morphology
         people: dict[str, PersonFound] = {}
         surnames: dict[str, str] = {}  # lower-case surname -> person key (full names win)
         for name in sorted(names, key=lambda n: (n.rule == "role-surname", n.span)):
@@ -465,6 +504,8 @@ class PersonDetector:
             person.surfaces.append(name.surface)
             if self._official_before(text, name.span):
                 official.add(key)
+            if name.rule not in _WEAK_RULES:
+                strong.add(key)
         self._link_surnames(text, people, surnames, blocked)
         bounds = list(sentences) if sentences is not None else sentence_bounds(text)
         kept = []
@@ -472,8 +513,12 @@ class PersonDetector:
             person.mentions.sort()
             if not officials and person.id.split(":", 1)[1] in official:
                 continue  # introduced as a judge, minister, president ...
+            weak = person.id.split(":", 1)[1] not in strong
             for span in person.mentions:
-                if cue(span) is not None and len(person.evidence) < MAX_EVIDENCE:
+                partner = cue(span)
+                if partner is not None and weak and _gap(text, span, partner) > WEAK_CUE_WINDOW:
+                    partner = None
+                if partner is not None and len(person.evidence) < MAX_EVIDENCE:
                     snippet = _snippet(text, bounds, span)
                     if snippet not in person.evidence:
                         person.evidence.append(snippet)
@@ -540,7 +585,7 @@ class PersonDetector:
         return _starts(words[0].replace("’", "'"), stems)
 
     def _official_before(self, text: str, span: Span) -> bool:
-        words = self._words_before(text, span[0], 2)
+        words = self._words_before(text, span[0], 3)
         if not words:
             return False
         script = "ru" if _CYRILLIC.match(text[span[0] : span[0] + 1]) else "en"
@@ -549,7 +594,7 @@ class PersonDetector:
             if script == "en"
             else _OFFICIAL_STEMS["ru"] + _OFFICIAL_STEMS["uk"] + _OFFICIAL_STEMS["be"]
         )
-        return any(_starts(w, stems) for w in words[:2] if len(w) > 2)
+        return any(_starts(w, stems) for w in words[:3] if len(w) > 2)
 
     # ------------------------------------------------------------------------------ Latin script
     def _latin(self, text: str, run: list[_Token], lowered: set[str]) -> NameFound | None:
@@ -592,6 +637,8 @@ class PersonDetector:
             _AFTER_VICTIM.match(after) or _BEFORE_VICTIM.search(text[max(0, start - 60) : start])
         ):
             rule = "predicate"
+        elif 2 <= len(tokens) <= 3 and self._latin_first_name(tokens[0].text):
+            rule = "first-name"  # "Oleg Grishkovtsov and Andrei Burdyko had alleged torture"
         if len(tokens) == 1:
             if len(surface) < 3 or not (rule == "role" or (rule == "apposition" and _AGE.match(after))):
                 return None
@@ -761,6 +808,22 @@ class PersonDetector:
             nominative = parse.inflect(grams | {"sing"}) or parse.inflect(grams) or parse.inflect({"nomn"})
             out.append(_title(nominative.word if nominative is not None else word.lower()))
         return out
+
+    def _is_latin_first_name(self, word: str) -> bool:
+        """A Latin-script first name that the Russian or Ukrainian dictionary knows under one of its
+        Cyrillic spellings (``Oleg`` -> «Олег», ``Andrei`` -> «Андрей», ``Katsiaryna`` -> «Кацярына»
+        via the Belarusian list): Slavic names in English text need no role noun."""
+        low = word.lower()
+        if len(low) < 3 or not low.isascii() or not low.isalpha():
+            return False
+        if low in _BE_LATIN_NAMES:
+            return True
+        for spelling in _to_cyrillic(low):
+            for lang in ("ru", "uk"):
+                morph = self._morph(lang, spelling[:1].upper() + spelling[1:])
+                if any(p.is_known and p.tag.case == "nomn" for _, _, p in morph.name):
+                    return True
+        return False
 
     def _analyse(self, language: str, word: str) -> _Morph:
         analyzer = self._analyzers.get(language) or self._analyzers["ru"]
@@ -939,6 +1002,15 @@ def _fallback_surname(word: str, gender: str, case: str) -> str:
                 low = low[: len(low) - len(ending)] + replacement
                 break
     return _title(low)
+
+
+def _gap(text: str, a: Span, b: Span) -> int:
+    """Words strictly between two spans."""
+    if b[0] >= a[1]:
+        return word_count(text, a[1], b[0])
+    if a[0] >= b[1]:
+        return word_count(text, b[1], a[0])
+    return 0
 
 
 def _stem(word: str) -> str:

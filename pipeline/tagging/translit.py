@@ -79,6 +79,7 @@ def _translit_word(word: str, language: str) -> str:
         low = low.replace("зг", "zgh")
     elif language == "be":
         table, iotated, vowels = _BE, _BE_IOTATED, _BE_VOWELS
+        low = low.replace("цц", "ц")  # Таццяна -> Tatsiana
     else:
         table, iotated, vowels = _RU, _RU_IOTATED, _RU_VOWELS
         if low.endswith(("ий", "ый")):
