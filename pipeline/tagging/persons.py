@@ -103,8 +103,9 @@ _ROLE_STEMS_EN = (
         "comedian", "comedienne", "model", "host", "presenter", "anchor", "vlogger", "youtuber",
         "actor", "actress", "playwright", "novelist", "cartoonist", "satirist", "commentator",
         "columnist", "cleric", "preacher", "lecturer", "engineer", "surgeon", "physician", "medic",
-        "tycoon", "mogul", "billionaire",
+        "tycoon", "mogul", "billionaire", "publisher", "director", "head", "manager", "owner",
 )  # fmt: skip
+_ROLES_EN = frozenset(_ROLE_STEMS_EN)
 _TITLES_EN = frozenset({"mr", "mrs", "ms", "miss", "dr", "mx", "sir", "dame"})
 _ROLE_STEMS: dict[str, tuple[str, ...]] = {
     "en": _ROLE_STEMS_EN,
@@ -183,7 +184,7 @@ _BEFORE_VICTIM = re.compile(
     r"(?:" + _VICTIM_VERBS + r"|arresting|detaining|jailing|abducting|killing|freeing|releasing|"
     r"sentencing|charging|torturing))\s+$"
 )
-_MODIFIER = re.compile(r"^\s+(?:" + "|".join(_ROLE_STEMS_EN) + r")")
+_MODIFIER = re.compile(r"^\s+(?:" + "|".join(_ROLE_STEMS_EN) + r")(?:s|es)?\b")
 _COORDINATION = re.compile(r"^(?:\s*,\s*|\s+and\s+|\s*,\s+and\s+|\s*&\s*)$")
 _APPOSITION = re.compile(r"^\s*(?:,\s*(?:a|an|the|who|\d{1,3}\s*,)(?!\w)|\(\d{1,3}\))")
 _AGE = re.compile(r"^\s*(?:,\s*\d{1,3}\s*,|\(\d{1,3}\))")
@@ -224,7 +225,8 @@ _LATIN_STOP = frozenset(
     christian catholic orthodox jewish kurdish tatar taliban hamas isis kgb fsb omon covid
     coronavirus internet web online telegram's brexit nobel prize award peace county strip
     bridge river park express airways airlines factory index club bank daily gang island islands
-    valley hill hills mountains lake sea ocean gulf coast border
+    valley hill hills mountains lake sea ocean gulf coast border administration act law code bill
+    ltd inc llc gmbh corp company viet jazeera
 """
     )
 )
@@ -415,6 +417,17 @@ def _starts(word: str, stems: Iterable[str]) -> bool:
     return any(word.startswith(s) for s in stems)
 
 
+def _is_role_en(word: str) -> bool:
+    """An English role noun, singular or plural, not possessive ("journalists' union" is no role)."""
+    if word.endswith(("'", "’", "'s", "’s")):
+        return False
+    parts = word.split("-")
+    return any(
+        w in _ROLES_EN or (w.endswith("s") and w[:-1] in _ROLES_EN) or w[:-2] in _ROLES_EN
+        for w in {word, parts[0], parts[-1]}
+    )  # "writer-activist", "editor-in-chief"
+
+
 class PersonDetector:
     """Person names in human-rights context (see the module docstring); built once, used by the enricher.
 
@@ -486,6 +499,7 @@ class PersonDetector:
         if not names:
             return []
         official: set[str] = set()
+        predicated = {n.span for n in names if n.rule == "predicate"}  # "X was executed": its own cue
         strong: set[str] = set()  # introduced by a role, apposition, predicate or morphology
         people: dict[str, PersonFound] = {}
         surnames: dict[str, str] = {}  # lower-case surname -> person key (full names win)
@@ -515,7 +529,7 @@ class PersonDetector:
                 continue  # introduced as a judge, minister, president ...
             weak = person.id.split(":", 1)[1] not in strong
             for span in person.mentions:
-                partner = cue(span)
+                partner = span if span in predicated else cue(span)
                 if partner is not None and weak and _gap(text, span, partner) > WEAK_CUE_WINDOW:
                     partner = None
                 if partner is not None and len(person.evidence) < MAX_EVIDENCE:
@@ -581,7 +595,7 @@ class PersonDetector:
             return False
         if language == "en":
             # "journalist X", "rights defender X", "detained opposition activist X", "Mr X"
-            return words[0] in _TITLES_EN or (_starts(words[0], stems) and not words[0].endswith("ing"))
+            return words[0] in _TITLES_EN or _is_role_en(words[0])
         return _starts(words[0].replace("’", "'"), stems)
 
     def _official_before(self, text: str, span: Span) -> bool:
@@ -608,19 +622,19 @@ class PersonDetector:
             or (len(tokens) > 1 and tokens[0].text.endswith(("'s", "’s")))  # "Gigaom's Mathew Ingram"
             or (  # "Journalist X Y was ..." at the start of a sentence
                 len(tokens) > 2
-                and _starts(tokens[0].text.lower(), _ROLE_STEMS_EN)
+                and _is_role_en(tokens[0].text.lower())
                 and _sentence_start(text, tokens[0].start)
             )
         ):
-            role = role or _starts(tokens[0].text.lower(), _ROLE_STEMS_EN)
+            role = role or _is_role_en(tokens[0].text.lower())
             tokens.pop(0)
         while tokens and tokens[-1].text.lower().rstrip("'’s") in _LATIN_STOP:
             tokens.pop()
         if not tokens or len(tokens) > 4:
             return None
         words = [t.text for t in tokens]
-        if any(_latin_bad(w, lowered) for w in words):
-            return None
+        if any(_latin_bad(w, lowered) or _is_role_en(w.lower()) for w in words):
+            return None  # "Manila Workers Unity": a role noun inside makes an organisation
         start, end = tokens[0].start, tokens[-1].end
         surface = text[start:end]
         if surface.endswith(("'s", "’s")):
@@ -642,6 +656,8 @@ class PersonDetector:
         if len(tokens) == 1:
             if len(surface) < 3 or not (rule == "role" or (rule == "apposition" and _AGE.match(after))):
                 return None
+            if rule == "role" and text[:start].rstrip()[-1:] in (",", "…", ".", ";"):
+                return None  # "academics, Dalit and ...": a lone word after a comma is no surname
             if tokens[0].text.endswith(("'s", "’s")) or surface.endswith(("ians", "ese", "ish")):
                 return None  # "his mother, Bangladesh's first ..." / "Bangladeshis"
             rule = "role-surname"
@@ -653,7 +669,7 @@ class PersonDetector:
         m = _APPOSITION_ROLE.match(after)
         if m is None:
             return True  # ", 34," / ", who" / "(34)"
-        return any(_starts(w, _ROLE_STEMS["en"]) for w in m.group(1).lower().split())
+        return any(_is_role_en(w) for w in m.group(1).lower().split())
 
     # ------------------------------------------------------------------------------ Cyrillic script
     def _cyrillic(self, text: str, run: list[_Token], language: str) -> list[NameFound]:
@@ -917,7 +933,7 @@ def _load_analyzers() -> dict[str, Any]:
 
 def _sentence_start(text: str, start: int) -> bool:
     head = text[max(0, start - 5) : start].rstrip(" \t\"'«“„‘(")
-    return not head or head[-1] in _SENTENCE_PUNCT
+    return not head or head[-1] in _SENTENCE_PUNCT or head[-1] in "•*–—"  # a bullet or a dash
 
 
 def _title_case(title: str) -> bool:
