@@ -347,7 +347,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.append("| HRDsAttack | - | not present | | | | |")
     sets = (
         ("factRuEval-2016 test (ru)", "factrueval", gold / "factRuEval-2016" / "testset", load_factrueval),
-        ("NER-UK 2.0 test (uk)", "ner-uk", gold / "ner-uk" / "v2.0" / "data", load_ner_uk),
+        (
+            "NER-UK 2.0 test, news of Nashi Groshi (uk)",
+            "ner-uk",
+            gold / "ner-uk" / "v2.0" / "data",
+            lambda p: [d for d in load_ner_uk(p) if d.id.startswith("ng/")],
+        ),
+        (
+            "NER-UK 2.0 test, BRUK mixed genres (uk)",
+            "ner-uk",
+            gold / "ner-uk" / "v2.0" / "data",
+            lambda p: [d for d in load_ner_uk(p) if not d.id.startswith("ng/")],
+        ),
         ("BSNLP 2019-2021 (ru)", "bsnlp", gold / "bsnlp", lambda p: load_bsnlp(p, ("ru",))),
         ("BSNLP 2019-2021 (uk)", "bsnlp", gold / "bsnlp", lambda p: load_bsnlp(p, ("uk",))),
     )
