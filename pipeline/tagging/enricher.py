@@ -25,7 +25,7 @@ from pipeline.tagging.entities import Mentions, collect_mentions, drop_overlappe
 from pipeline.tagging.langdetect import detect_language
 from pipeline.tagging.matcher import Span
 from pipeline.tagging.normalize import normalize
-from pipeline.tagging.persons import CUE_WINDOW, PERSON_CUE_GROUPS, PersonDetector, PersonFound
+from pipeline.tagging.persons import PERSON_CUE_GROUPS, PersonDetector, PersonFound
 from pipeline.tagging.rules import Context, Evidence, TagResult, evaluate_tag
 from pipeline.tagging.taxonomy import (
     Entity,
@@ -157,7 +157,7 @@ class Enricher:
         self.version = version
         self.persons = persons
         cue_groups = tuple(i for i, name in enumerate(compiled.group_names) if name in PERSON_CUE_GROUPS)
-        self._person_cue = Near(cue_groups, CUE_WINDOW)
+        self._cue_groups = cue_groups
         self._curated_people: dict[str, int] = {}
         for index, entity in enumerate(compiled.entities):
             if entity.type == "person":
@@ -242,7 +242,7 @@ class Enricher:
             people = self.persons.detect(
                 combined,
                 guess.language,
-                lambda span: ctx.near(span, self._person_cue),
+                lambda span, window: ctx.near(span, Near(self._cue_groups, window)),
                 [s for spans in mentions.values() for s in spans],
                 fields.offset,
                 ctx.sentences,

@@ -245,7 +245,7 @@ def evaluate_ner(
     """(names, in context) scores on one gold set."""
     names, context = Score(), Score()
     for doc in docs:
-        everyone = detector.detect(doc.text, doc.language, lambda span: span, officials=True)
+        everyone = detector.detect(doc.text, doc.language, lambda span, _: span, officials=True)
         people = _person_entities(enricher, "", doc.text, doc.language)
         if doc.surfaces:
             natives = {n.surface: n.native for n in detector.names(doc.text, doc.language)}

@@ -40,7 +40,6 @@ from functools import lru_cache
 from typing import Any
 
 from pipeline.tagging.matcher import Span
-from pipeline.tagging.normalize import word_count
 from pipeline.tagging.sentences import sentence_bounds, sentence_index
 from pipeline.tagging.translit import latin_slug, name_to_latin
 
@@ -79,7 +78,7 @@ _WEAK_RULES = frozenset({"first-name"})
 MAX_EVIDENCE = 5
 _SNIPPET = 300  # characters of evidence around a mention
 
-CueFinder = Callable[[Span], Span | None]
+CueFinder = Callable[[Span, int], Span | None]  # (mention, window in words) -> a cue near it
 
 
 def _split(words: str) -> tuple[str, ...]:
@@ -226,7 +225,7 @@ _LATIN_STOP = frozenset(
     coronavirus internet web online telegram's brexit nobel prize award peace county strip
     bridge river park express airways airlines factory index club bank daily gang island islands
     valley hill hills mountains lake sea ocean gulf coast border administration act law code bill
-    ltd inc llc gmbh corp company viet jazeera
+    ltd inc llc gmbh corp company viet jazeera dhabi ghraib
 """
     )
 )
@@ -491,8 +490,8 @@ class PersonDetector:
     ) -> list[PersonFound]:
         """People named in ``text`` with a cue next to one of their mentions.
 
-        ``cue(span)`` returns a cue match near ``span`` (same sentence, ``CUE_WINDOW`` words) or
-        ``None``; ``blocked`` are spans of curated entities (a name overlapping one is theirs).
+        ``cue(span, window)`` returns a cue match within ``window`` words of ``span`` in the same
+        sentence, or ``None``; ``blocked`` are spans of curated entities (a name overlapping one is theirs).
         People introduced as officials are dropped unless ``officials`` (for evaluation).
         """
         names = [n for n in self.names(text, language, title_end) if not _overlaps(n.span, blocked)]
@@ -529,9 +528,8 @@ class PersonDetector:
                 continue  # introduced as a judge, minister, president ...
             weak = person.id.split(":", 1)[1] not in strong
             for span in person.mentions:
-                partner = span if span in predicated else cue(span)
-                if partner is not None and weak and _gap(text, span, partner) > WEAK_CUE_WINDOW:
-                    partner = None
+                window = WEAK_CUE_WINDOW if weak else CUE_WINDOW
+                partner = span if span in predicated else cue(span, window)
                 if partner is not None and len(person.evidence) < MAX_EVIDENCE:
                     snippet = _snippet(text, bounds, span)
                     if snippet not in person.evidence:
@@ -1018,15 +1016,6 @@ def _fallback_surname(word: str, gender: str, case: str) -> str:
                 low = low[: len(low) - len(ending)] + replacement
                 break
     return _title(low)
-
-
-def _gap(text: str, a: Span, b: Span) -> int:
-    """Words strictly between two spans."""
-    if b[0] >= a[1]:
-        return word_count(text, a[1], b[0])
-    if a[0] >= b[1]:
-        return word_count(text, b[1], a[0])
-    return 0
 
 
 def _stem(word: str) -> str:
