@@ -17,18 +17,22 @@ How a name is recognised, per script:
 * **Cyrillic (Belarusian)**: no maintained morphological dictionary ships in a package, so a
   list of Belarusian first names with their generated case forms, and suffix rules for the
   nominative of surnames (``-скага`` -> ``-скі``, ``-віча`` -> ``-віч``, ``-скай`` -> ``-ская``).
-* **Latin (English)**: a run of capitalised words in the text (not the headline, which is often
-  in title case) that is introduced by a role noun or a title ("journalist Ihar Losik",
-  "Mr Losik"), followed by an apposition (", a blogger", ", 34,", ", who"), or is the subject or
-  object of a detention/attack predicate ("Losik was arrested", "the arrest of Ihar Losik").
-  Runs with an organisation, place or calendar word, an acronym, or a word that the same article
-  also writes in lower case ("Court" next to "court") are not names.
+* **Latin (English)**: a run of capitalised words in the text (not a title-case headline) that is
+  introduced by a role noun or a title ("journalist Ihar Losik", "Mr Losik"), followed by an
+  apposition (", a blogger", ", 34,", ", who"), the subject or object of a victim predicate
+  ("Losik was arrested", "the arrest of Ihar Losik"), coordinated with such a name ("journalists
+  A B and C D"), or that starts with a first name the Russian or Ukrainian dictionary knows under a
+  Cyrillic spelling ("Oleg", "Andrei"). Runs with an organisation, place or calendar word, a role
+  noun, an acronym, or a word that the same article also writes in lower case ("Court" next to
+  "court") are not names.
 
 Every name gets a canonical Latin form (``translit.name_to_latin`` for Cyrillic), an id
 ``person:<latin-slug>`` and its mentions: the full name and later surname-only mentions. A person is
-kept when one of its mentions has a cue within ``CUE_WINDOW`` words in the same sentence, and not
-every mention is introduced as a judge, prosecutor, minister or other official (those act on the
-victims). Pure: the dictionaries are loaded once by ``PersonDetector.load``; ``detect`` does no I/O.
+kept when one of its mentions has a cue within ``CUE_WINDOW`` words in the same sentence
+(``WEAK_CUE_WINDOW`` for a name known only by its first name; "X was executed" is its own cue), and
+not when its name is introduced as a judge, prosecutor, minister or other official (those act on
+the victims). Pure: the dictionaries are loaded once by ``PersonDetector.load``; ``detect`` does no
+I/O. ``docs/TAGGING-persons.md`` has the measurements.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from pipeline.tagging.translit import latin_slug, name_to_latin
 __all__ = [
     "CUE_WINDOW",
     "PERSON_CUE_GROUPS",
+    "WEAK_CUE_WINDOW",
     "NameFound",
     "PersonDetector",
     "PersonFound",
