@@ -200,3 +200,35 @@ def test_evaluation_skips_missing_gold_data(tmp_path: Path, capsys: pytest.Captu
     assert evaluate_main(["--gold", str(tmp_path / "none"), "--shared", str(tmp_path / "none")]) == 0
     out = capsys.readouterr().out
     assert "HRDsAttack | - | not present" in out and "factRuEval-2016 test (ru) | - | not present" in out
+
+
+def test_victim_recall_floor_on_hrdsattack(enricher: Enricher, shared: Path) -> None:
+    """Regression floors on the real labelled text (figures in docs/TAGGING-persons.md)."""
+    from pipeline.tagging.evaluate_persons import evaluate_hrdsattack
+    from pipeline.tagging.realtext import DEV, HELD_OUT, HRDSATTACK, LABELLED
+
+    folder = shared / LABELLED / HRDSATTACK
+    if not (folder / "train.json").exists():
+        pytest.skip("HRDsAttack is not present")
+    scores = evaluate_hrdsattack(enricher, folder, examples=False)
+    for half, floor in ((DEV, 0.55), (HELD_OUT, 0.45)):
+        score = scores[half, "detected"]
+        assert score.tp_gold_partial / score.gold >= floor, (half, score.tp_gold_partial, score.gold)
+        assert score.tp_pred_partial / score.predicted >= 0.45, (half, score.tp_pred_partial, score.predicted)
+
+
+def test_name_precision_on_gold_sets(enricher: Enricher) -> None:
+    from pipeline.tagging.evaluate_persons import default_gold_dir, evaluate_ner, load_factrueval, load_ner_uk
+
+    gold = default_gold_dir()
+    sets = [
+        (gold / "factRuEval-2016" / "testset", load_factrueval),
+        (gold / "ner-uk" / "v2.0" / "data", load_ner_uk),
+    ]
+    present = [(folder, loader) for folder, loader in sets if folder.exists()]
+    if not present:
+        pytest.skip(f"no gold NER data under {gold}")
+    assert enricher.persons is not None
+    for folder, loader in present:
+        names, _ = evaluate_ner(enricher.persons, enricher, loader(folder), examples=False)
+        assert names.tp_pred_strict / names.predicted >= 0.9, folder
