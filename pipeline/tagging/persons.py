@@ -103,7 +103,7 @@ _ROLE_STEMS_EN = (
         "protestor", "demonstrator", "campaigner", "environmentalist", "worker", "farmer",
         "economist", "analyst", "entrepreneur", "businessman", "businesswoman", "athlete",
         "mother", "father", "wife", "husband", "son", "daughter", "brother", "sister", "widow",
-        "colleague", "partner", "anarchist", "paralegal", "organiser", "organizer", "pensioner", "resident",
+        "colleague", "partner", "anarchist", "paralegal", "organiser", "organizer", "pensioner",
         "comedian", "comedienne", "model", "host", "presenter", "anchor", "vlogger", "youtuber",
         "actor", "actress", "playwright", "novelist", "cartoonist", "satirist", "commentator",
         "columnist", "cleric", "preacher", "lecturer", "engineer", "surgeon", "physician", "medic",
@@ -121,7 +121,7 @@ _ROLE_STEMS: dict[str, tuple[str, ...]] = {
         "режиссёр", "священни", "врач", "волонтер", "волонтёр", "координатор", "основател", "лидер",
         "председател", "член", "сотрудни", "анархист", "задержанн", "осужденн", "осуждённ",
         "фигурант", "обвиняем", "подозреваем", "жена", "жену", "жены", "муж", "сын", "дочь", "дочер",
-        "мать", "матер", "отец", "отца", "брат", "сестр", "гражданин", "гражданк", "жител",
+        "мать", "матер", "отец", "отца", "брат", "сестр",
         "пенсионер", "предпринимател", "бизнесмен", "экс-", "бывш",
     ),
     "uk": (
@@ -131,8 +131,8 @@ _ROLE_STEMS: dict[str, tuple[str, ...]] = {
         "викладач", "вчител", "учител", "професор", "письменни", "поет", "художни", "музикант",
         "режисер", "священи", "лікар", "волонтер", "координатор", "засновни", "лідер", "член",
         "співробітни", "затриман", "засуджен", "фігурант", "обвинувачен", "підозрюван", "дружин",
-        "чолові", "син", "доньк", "дочк", "мати", "матір", "батьк", "брат", "сестр", "громадян",
-        "мешкан", "пенсіонер", "підприємец", "підприємц", "бізнесмен", "колишн",
+        "чолові", "син", "доньк", "дочк", "мати", "матір", "батьк", "брат", "сестр",
+        "пенсіонер", "підприємец", "підприємц", "бізнесмен", "колишн",
     ),
     "be": (
         "журналіст", "карэспандэнт", "фотакарэспандэнт", "фатограф", "блогер", "рэдактар",
@@ -141,7 +141,7 @@ _ROLE_STEMS: dict[str, tuple[str, ...]] = {
         "пісьменні", "паэт", "мастак", "мастач", "музыкант", "рэжысёр", "святар", "ксёндз", "лекар",
         "дактар", "валанцёр", "каардынатар", "заснавальні", "лідар", "старшын", "сябр", "член",
         "супрацоўні", "затрыман", "асуджан", "фігурант", "абвінавачан", "падазрона", "жонк", "муж",
-        "сын", "дачк", "дачу", "маці", "бацьк", "брат", "сястр", "грамадзяні", "жыхар",
+        "сын", "дачк", "дачу", "маці", "бацьк", "брат", "сястр",
         "пенсіянер", "прадпрымальні", "бізнесмен", "былы", "былая", "былога", "былой",
     ),
 }  # fmt: skip
@@ -676,6 +676,11 @@ class PersonDetector:
 
     # ------------------------------------------------------------------------------ Cyrillic script
     def _cyrillic(self, text: str, run: list[_Token], language: str) -> list[NameFound]:
+        cut = next((k for k, t in enumerate(run) if _acronym(t.text)), None)
+        if cut is not None:  # acronyms («ГУБОПиК», «МВД») are no names: read the words around them
+            return self._cyrillic(text, run[:cut], language) + self._cyrillic(text, run[cut + 1 :], language)
+        if not run:
+            return []
         words = [t.text for t in run]
         if len(words) > 5 or not all(_CYRILLIC.match(w) for w in words):
             return []
@@ -973,6 +978,11 @@ def _latin_bad(word: str, lowered: set[str]) -> bool:
     return len(word) > 1 and word.isupper()  # acronyms: KGB, OMON, RFE
 
 
+def _acronym(word: str) -> bool:
+    """«ГУБОПиК», «МВД», «КДБ»: a capital after the first letter of a word part (not «Кара-Мурза»)."""
+    return any(any(ch.isupper() for ch in part[1:]) for part in word.split("-"))
+
+
 def _adjectival_surname(word: str) -> bool:
     low = word.lower()
     return low.endswith(
@@ -1001,6 +1011,10 @@ def _be_nominative(word: str, gender: str, nominative: bool) -> str:
             base = low[: len(low) - len(ending)] + replacement
             if replacement == "" and base[-1] in "аеёіоуыэюяў":
                 continue
+            if ending in ("ка", "ку", "кам") and base[-2] not in "аеёіоуыэюяўснрлйшжчц":
+                base = base[:-1] + "о" + base[-1]  # a fleeting vowel: Дзядка -> Дзядок
+            elif replacement == "" and base[-1] == "ц" and base[-2] not in "аеёіоуыэюяўй":
+                base = base[:-1] + "е" + base[-1]  # Сеўярынца -> Сеўярынец
             return _title(base)
     return _title(low)
 
