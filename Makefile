@@ -24,6 +24,7 @@ unit: .venv/.newsmon-installed  ## unit tests only (no services)
 
 eval: .venv/.newsmon-installed  ## tagging P/R/F1 on the dev set, recall on real labelled text (both halves), theme rates on off-topic feeds -> docs/TAGGING.md
 	$(PY) -m pipeline.tagging.evaluate
+	$(PY) -m pipeline.tagging.evaluate_persons
 
 bench: .venv/.newsmon-installed  ## benchmarks -> figures for docs/BENCHMARKS.md
 	$(PY) bench/bench_tagging.py

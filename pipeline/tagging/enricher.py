@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from newsmon.core.settings import PROJECT_ROOT
-from pipeline.tagging.compiler import COUNTRY_TAG, CompiledTaxonomy, compile_taxonomy
+from pipeline.tagging.compiler import COUNTRY_TAG, CompiledTaxonomy, Near, compile_taxonomy
 from pipeline.tagging.entities import Mentions, collect_mentions, drop_overlapped
 from pipeline.tagging.langdetect import detect_language
 from pipeline.tagging.matcher import Span
 from pipeline.tagging.normalize import normalize
+from pipeline.tagging.persons import PERSON_CUE_GROUPS, PersonDetector, PersonFound
 from pipeline.tagging.rules import Context, Evidence, TagResult, evaluate_tag
 from pipeline.tagging.taxonomy import (
     Entity,
@@ -33,6 +34,7 @@ from pipeline.tagging.taxonomy import (
     load_places,
     load_taxonomy,
 )
+from pipeline.tagging.translit import latin_slug
 
 __all__ = ["Enricher", "Enrichment", "EntityResult", "TagDetail", "default_config_dir"]
 
@@ -61,7 +63,12 @@ class TagDetail:
 
 @dataclass(frozen=True)
 class EntityResult:
-    """One entity found in an article, with its mention count and surface forms."""
+    """One entity found in an article, with its mention count and surface forms.
+
+    ``detected``: a person found by ``persons.PersonDetector`` rather than the curated list (its
+    ``aliases`` hold the name in its own script, its ``evidence`` the sentences with the cue);
+    ``spans`` are its mentions in ``title + blank line + text`` (not part of the document).
+    """
 
     id: str
     name: str
@@ -70,6 +77,8 @@ class EntityResult:
     aliases: tuple[str, ...]
     variants_seen: tuple[str, ...]
     evidence: tuple[dict[str, Any], ...]
+    detected: bool = False
+    spans: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,11 +144,25 @@ class _Fields:
 
 
 class Enricher:
-    """Compiled taxonomy + entity list; ``enrich`` is pure and thread-safe once built."""
+    """Compiled taxonomy + entity list; ``enrich`` is pure and thread-safe once built.
 
-    def __init__(self, compiled: CompiledTaxonomy, version: str = "") -> None:
+    With a ``PersonDetector`` (the default of ``load``), articles tagged ``human_rights`` also get
+    the people named next to a human-rights cue who are not in the curated list (``type: person``).
+    """
+
+    def __init__(
+        self, compiled: CompiledTaxonomy, version: str = "", persons: PersonDetector | None = None
+    ) -> None:
         self._c = compiled
         self.version = version
+        self.persons = persons
+        cue_groups = tuple(i for i, name in enumerate(compiled.group_names) if name in PERSON_CUE_GROUPS)
+        self._cue_groups = cue_groups
+        self._curated_people: dict[str, int] = {}
+        for index, entity in enumerate(compiled.entities):
+            if entity.type == "person":
+                for name in (entity.id.split(":", 1)[1], entity.name, *entity.aliases):
+                    self._curated_people.setdefault(latin_slug(name), index)
         self._labels = {t.id: t.label for t in compiled.tags}
         self._signals: list[dict[str, float]] = []
         for entity in compiled.entities:
@@ -154,8 +177,13 @@ class Enricher:
         taxonomy_path: Path | str | None = None,
         entities_path: Path | str | None = None,
         places_path: Path | str | None = None,
+        persons: bool = True,
     ) -> Enricher:
-        """Load and compile the configuration (defaults: ``default_config_dir()``)."""
+        """Load and compile the configuration (defaults: ``default_config_dir()``).
+
+        ``persons``: also detect people outside the curated list (loads the morphological
+        dictionaries once).
+        """
         base = default_config_dir()
         tax_path = Path(taxonomy_path) if taxonomy_path else base / "taxonomy.yaml"
         ent_path = Path(entities_path) if entities_path else base / "entities.yaml"
@@ -176,7 +204,7 @@ class Enricher:
         logger.info(
             "tagger loaded patterns=%d entities=%d", compiled.matcher.pattern_count, len(all_entities)
         )
-        return cls(compiled, digest.hexdigest()[:12])
+        return cls(compiled, digest.hexdigest()[:12], PersonDetector.load() if persons else None)
 
     @property
     def compiled(self) -> CompiledTaxonomy:
@@ -209,12 +237,23 @@ class Enricher:
                     mentions.setdefault(entity, []).extend(spans)
                 mentions = drop_overlapped(mentions)
         fired = [ctx.results[t] for t in self._c.tag_order if t in ctx.results and ctx.results[t].fired]
+        entities = self._entities(mentions, fields)
+        if self.persons is not None and ctx.fired((HUMAN_RIGHTS_TAG,)):
+            people = self.persons.detect(
+                combined,
+                guess.language,
+                lambda span, window: ctx.near(span, Near(self._cue_groups, window)),
+                [s for spans in mentions.values() for s in spans],
+                fields.offset,
+                ctx.sentences,
+            )
+            entities = self._with_people(entities, people, mentions, fields)
         return Enrichment(
             language=guess.language,
             script=guess.script,
             tags=tuple(r.id for r in fired),
             tag_details=tuple(self._detail(r, fields) for r in fired),
-            entities=self._entities(mentions, fields),
+            entities=entities,
             relevance=_relevance(ctx.results, fields),
             language_source=guess.source,
         )
@@ -274,6 +313,47 @@ class Enricher:
             )
             out.append(
                 EntityResult(entity.id, entity.name, entity.type, len(spans), entity.aliases, seen, evidence)
+            )
+        out.sort(key=lambda r: (-r.mentions, r.name))
+        return tuple(out)
+
+    def _with_people(
+        self,
+        entities: tuple[EntityResult, ...],
+        people: list[PersonFound],
+        mentions: Mentions,
+        fields: _Fields,
+    ) -> tuple[EntityResult, ...]:
+        """Curated entities plus detected people; a curated person is never reported twice."""
+        out = list(entities)
+        used: set[int] = set()
+        for person in people:
+            index = self._curated_people.get(person.id.split(":", 1)[1])
+            if index is not None and (index in mentions or index in used):
+                continue  # already found through its curated variants
+            if index is not None:
+                used.add(index)
+            aliases: tuple[str, ...] = (person.native,) if person.native else ()
+            name, entity_id = person.name, person.id
+            if index is not None:
+                curated = self._c.entities[index]
+                name, aliases, entity_id = curated.name, curated.aliases, curated.id
+            evidence = []
+            for span in person.evidence:
+                where, start, end, text = fields.locate(span)
+                evidence.append({"field": where, "start": start, "end": end, "text": text})
+            out.append(
+                EntityResult(
+                    entity_id,
+                    name,
+                    "person",
+                    len(person.mentions),
+                    aliases,
+                    tuple(person.surfaces[:MAX_ENTITY_EVIDENCE]),
+                    tuple(evidence),
+                    detected=True,
+                    spans=tuple(person.mentions),
+                )
             )
         out.sort(key=lambda r: (-r.mentions, r.name))
         return tuple(out)
