@@ -12,7 +12,7 @@ from typing import Any
 from newsmon.cli.common import load, progress
 from newsmon.core.settings import Settings
 
-__all__ = ["make_supervisor", "register", "resolve_prism", "supervise"]
+__all__ = ["make_supervisor", "register", "resolve_flink", "resolve_prism", "supervise"]
 
 
 def register(subparsers: Any) -> None:
@@ -49,6 +49,29 @@ def resolve_prism(settings: Settings) -> Path | None:
     from newsmon.services import LocalServices
 
     return LocalServices(settings.services).prism_binary()
+
+
+def resolve_flink(settings: Settings) -> Any:
+    """Where Flink jobs go (a ``pipeline.options.FlinkTarget``), or None for other runners.
+
+    ``pipeline.flink_job_endpoint``: that job server; ``pipeline.flink_master``: the cluster, through
+    a job server Beam starts per job from newsmon's launcher jar (resolved on first use); neither:
+    the local job server of ``newsmon services``, started (or reused) here.
+    """
+    if settings.pipeline.runner != "flink":
+        return None
+    from newsmon.services import LocalServices
+    from pipeline.options import FlinkTarget
+
+    cfg = settings.pipeline
+    rest = (cfg.flink_master,) if cfg.flink_master else ()
+    if cfg.flink_job_endpoint:
+        return FlinkTarget(job_endpoint=cfg.flink_job_endpoint, rest_urls=rest)
+    services = LocalServices(settings.services, progress=progress)
+    if cfg.flink_master:
+        return FlinkTarget(job_server_jar=services.flink_launcher(), rest_urls=rest)
+    services.up(["flink"])
+    return FlinkTarget(job_endpoint=services.flink.endpoint, rest_urls=tuple(services.flink.rest_urls))
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -98,6 +121,7 @@ def make_supervisor(
 
     reap_after_crash(status_file(settings.services.state_dir), progress)
     prism = resolve_prism(settings)
+    flink = resolve_flink(settings)
     reporter = _ProgressReporter(settings, report_every_s)
     exporter = None
     if metrics_port is not None:
@@ -107,7 +131,7 @@ def make_supervisor(
         progress(f"metrics for Prometheus on http://{metrics_host}:{exporter.port}/metrics")
 
     def start_job() -> Any:
-        job = StreamingJob(settings, prism_binary=prism, extra_args=extra_args).start()
+        job = StreamingJob(settings, prism_binary=prism, extra_args=extra_args, flink=flink).start()
         _take_back_sigint()  # Beam's job server installed its own Ctrl-C handler
         return job
 
