@@ -40,6 +40,7 @@ class FlinkJobOptions(PipelineOptions):  # type: ignore[misc]
         parser.add_argument("--number_of_execution_retries", type=int, default=None)
         parser.add_argument("--execution_retry_delay", type=int, default=None)
         parser.add_argument("--checkpointing_interval", type=int, default=None)
+        parser.add_argument("--finish_bundle_before_checkpointing", action="store_true", default=None)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,13 @@ def _flink_args(settings: Settings, target: FlinkTarget | None) -> list[str]:
         f"--execution_retry_delay={FLINK_RETRY_DELAY_MS}",
     ]
     if cfg.flink_checkpointing_interval_ms:
-        args.append(f"--checkpointing_interval={cfg.flink_checkpointing_interval_ms}")
+        # Finishing bundles before the checkpoint barrier, not inside the snapshot: a bundle finished
+        # inside it has its output buffered until the stage's next element or watermark, and the
+        # stages after the Impulse never get another one - the Kafka read never started (ADR 0011).
+        args += [
+            f"--checkpointing_interval={cfg.flink_checkpointing_interval_ms}",
+            "--finish_bundle_before_checkpointing",
+        ]
     return args
 
 

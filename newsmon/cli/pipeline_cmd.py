@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
 import time
@@ -117,7 +118,7 @@ def make_supervisor(
     """A ``JobSupervisor`` for the configured runner that reports progress, writes its status file
     and (with ``metrics_port``) serves Prometheus metrics on loopback."""
     from pipeline.job import StreamingJob
-    from pipeline.supervisor import JobSupervisor, reap_after_crash, status_file
+    from pipeline.supervisor import JobSupervisor, StallGuard, reap_after_crash, status_file
 
     reap_after_crash(status_file(settings.services.state_dir), progress)
     prism = resolve_prism(settings)
@@ -140,6 +141,8 @@ def make_supervisor(
         if exporter is not None:
             exporter.on_tick(job)
 
+    timeout = settings.pipeline.stall_timeout_s
+    guard = StallGuard(timeout, lambda: kafka_progress(settings)) if timeout > 0 else None
     return JobSupervisor(
         start_job,
         runner=settings.pipeline.runner,
@@ -148,7 +151,46 @@ def make_supervisor(
         on_tick=tick,
         progress=progress,
         metrics_port=exporter.port if exporter is not None else None,
+        stall_guard=guard,
+        on_stall=lambda job: str(dump_stacks(settings, job)),
     )
+
+
+def kafka_progress(settings: Settings) -> tuple[int, int]:
+    """``(committed offsets summed over partitions, records waiting)`` of the pipeline's group."""
+    from newsmon.core.kafka_lag import consumer_lag
+
+    lags = consumer_lag(settings.kafka, settings.kafka.articles_topic, settings.kafka.consumer_group, 5)
+    return sum(p.committed or 0 for p in lags), sum(p.lag for p in lags)
+
+
+def dump_stacks(settings: Settings, job: Any) -> Path:
+    """Write the thread stacks of this process (Beam's SDK workers run here with LOOPBACK) and of
+    the Flink job server / cluster running ``job`` to one file under the state dir; return it."""
+    import faulthandler
+
+    out = settings.services.state_dir / "pipeline" / f"stall-{time.strftime('%Y%m%dT%H%M%S')}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as fh:
+        fh.write(f"# newsmon: threads of the pipeline process (pid {os.getpid()}), job {job.name}\n")
+        fh.flush()
+        faulthandler.dump_traceback(file=fh, all_threads=True)
+    parts: list[str] = []
+    if settings.pipeline.runner == "flink" and not (
+        settings.pipeline.flink_master or settings.pipeline.flink_job_endpoint
+    ):
+        from newsmon.services import LocalServices
+
+        flink = LocalServices(settings.services, progress=progress).flink
+        server = flink.thread_dump(out.with_suffix(".jobserver.txt"))
+        if server is not None:
+            parts.append(f"# the Flink job server's threads: {server}\n")
+    elif hasattr(job, "flink_thread_dumps"):
+        parts.append(job.flink_thread_dumps())
+    if parts:
+        with out.open("a", encoding="utf-8") as fh:
+            fh.write("\n".join(parts))
+    return out
 
 
 def supervise(

@@ -45,6 +45,8 @@ def test_flink_cluster_runs_beams_flink_runner_with_our_launcher_jar() -> None:
     assert "--flink_job_server_jar=/c/launcher.jar" in args
     assert "--environment_type=EXTERNAL" in args and "--environment_config=localhost:50000" in args
     assert "--checkpointing_interval=60000" in args
+    # checkpoints without it: the job read nothing (a bundle finished inside a snapshot held its output)
+    assert "--finish_bundle_before_checkpointing" in args
     with pytest.raises(ValueError, match="needs the Flink job server jar"):
         runner_args(settings, flink=FlinkTarget())
 
@@ -67,6 +69,7 @@ def test_flink_options_parse_without_unknown_argument_warnings(caplog: pytest.Lo
     )
     values = options.get_all_options()
     assert values["number_of_execution_retries"] == 2 and values["checkpointing_interval"] == 500
+    assert values["finish_bundle_before_checkpointing"] is True
     assert "Unparseable" not in caplog.text
 
 
