@@ -29,6 +29,11 @@ __all__ = ["FlinkJobOptions", "FlinkTarget", "job_name", "pipeline_options", "ru
 
 # Flink's own restart of a failed job waits this long between attempts.
 FLINK_RETRY_DELAY_MS = 10_000
+# Beam shuts the Impulse source down at once when checkpoints are off; the stages after it then run
+# their "finishing" path, which fires every processing-time timer at once: the SDFs' deferrals are
+# ignored (the partition discovery polled Kafka's metadata ten times a second). Ten years keeps the
+# source up, as Beam does with checkpoints (Long.MAX_VALUE does not survive the options' JSON).
+FLINK_SOURCE_IDLE_MS = 10 * 365 * 24 * 3600 * 1000
 
 
 class FlinkJobOptions(PipelineOptions):  # type: ignore[misc]
@@ -41,6 +46,7 @@ class FlinkJobOptions(PipelineOptions):  # type: ignore[misc]
         parser.add_argument("--execution_retry_delay", type=int, default=None)
         parser.add_argument("--checkpointing_interval", type=int, default=None)
         parser.add_argument("--finish_bundle_before_checkpointing", action="store_true", default=None)
+        parser.add_argument("--shutdown_sources_after_idle_ms", type=int, default=None)
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ def _flink_args(settings: Settings, target: FlinkTarget | None) -> list[str]:
     args += [
         f"--number_of_execution_retries={cfg.flink_execution_retries}",
         f"--execution_retry_delay={FLINK_RETRY_DELAY_MS}",
+        f"--shutdown_sources_after_idle_ms={FLINK_SOURCE_IDLE_MS}",
     ]
     if cfg.flink_checkpointing_interval_ms:
         # Finishing bundles before the checkpoint barrier, not inside the snapshot: a bundle finished
