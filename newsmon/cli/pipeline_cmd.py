@@ -249,6 +249,10 @@ class _ProgressReporter:
         if self._every_s <= 0 or time.monotonic() - self._last < self._every_s:
             return
         self._last = time.monotonic()
+        if not metrics and self._settings.pipeline.runner == "flink":
+            # Beam's Flink runner reports a job's counters only when it ends
+            progress(f"state={job.state} in index={_count(self._settings)} (Flink: no live job counters)")
+            return
         read = int(metrics.get("kafka_source.records_read", 0))
         indexed = int(metrics.get("elasticsearch.documents_indexed", 0))
         dead = int(metrics.get("dead_letter.written", 0))
