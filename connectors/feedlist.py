@@ -18,6 +18,7 @@ Durations are seconds or strings such as ``90s``, ``10m``, ``6h``, ``1d``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -26,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-__all__ = ["FeedList", "FeedListError", "FeedSpec", "load_feed_list", "parse_duration"]
+__all__ = ["FeedList", "FeedListError", "FeedSpec", "load_feed_list", "parse_duration", "shard_of"]
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
@@ -115,6 +116,13 @@ class FeedList(BaseModel):
     def enabled(self) -> list[FeedSpec]:
         return [feed for feed in self.feeds if feed.enabled]
 
+    def shard(self, index: int, count: int) -> FeedList:
+        """The feeds of shard ``index`` of ``count`` (0-based): each feed id always lands in the same
+        shard (a stable hash), so ``count`` connector processes split a feed list between them."""
+        if count < 1 or not 0 <= index < count:
+            raise ValueError(f"shard {index} of {count}: need 0 <= index < count")
+        return self.model_copy(update={"feeds": [f for f in self.feeds if shard_of(f.id, count) == index]})
+
 
 def _resolve_location(entry: dict[str, Any], base: Path) -> None:
     """Turn ``path:`` / ``url: file:relative`` into an absolute ``file://`` URL, in place."""
@@ -186,6 +194,12 @@ def _check_unique(feeds: list[FeedSpec], origin: str) -> None:
                     f"already used by feeds[{seen[key]}]"
                 )
             seen[key] = index
+
+
+def shard_of(feed_id: str, count: int) -> int:
+    """The shard (0..count-1) of a feed id: the first 8 bytes of its SHA-256, modulo ``count``."""
+    digest = hashlib.sha256(feed_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count
 
 
 def load_feed_list(path: Path | str) -> FeedList:

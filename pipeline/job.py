@@ -13,7 +13,7 @@ import apache_beam as beam
 
 from newsmon.core.settings import Settings
 from pipeline.app import build_pipeline
-from pipeline.options import pipeline_options
+from pipeline.options import FlinkTarget, job_name, pipeline_options
 
 __all__ = ["StreamingJob", "reap_orphaned_runners", "summarise_metrics"]
 
@@ -24,15 +24,18 @@ _CANCEL_NOISE = ("apache_beam.runners.worker.sdk_worker", "apache_beam.runners.w
 
 
 class _CancelNoiseFilter(io.TextIOBase):
-    """Wraps stderr to drop the one traceback Beam's in-process worker prints (not logs) when the
+    """Wraps stderr to drop the tracebacks Beam's in-process worker prints (not logs) when the
     runner cancels a bundle it was still processing: ``KeyError: 'instN'`` in
-    ``bundle_processor_cache.release``. Everything else passes through unchanged."""
+    ``bundle_processor_cache.release`` (Prism), ``Channel closed prematurely`` (Flink). Everything
+    else passes through unchanged."""
 
     def __init__(self, target: TextIO) -> None:
         self._target = target
 
     def write(self, text: str) -> int:
         if "bundle_processor_cache.release" in text and "KeyError: 'inst" in text:
+            return len(text)
+        if "data_plane.py" in text and "RuntimeError: Channel closed prematurely." in text:
             return len(text)
         return self._target.write(text)
 
@@ -136,16 +139,40 @@ def summarise_metrics(results: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def parallelism_for(settings: Settings) -> int | None:
+    """``pipeline.parallelism``, else the articles topic's partition count for the runners that take
+    one (Flink, Dataflow); None for Prism and the direct runner."""
+    if settings.pipeline.parallelism:
+        return settings.pipeline.parallelism
+    if settings.pipeline.runner not in ("flink", "dataflow"):
+        return None
+    from pipeline.kafka_source import list_partitions
+
+    return len(list_partitions(settings.kafka, settings.kafka.articles_topic))
+
+
 class StreamingJob:
     """A submitted streaming pipeline; used where a caller must watch or stop it (the supervisor of
-    ``newsmon pipeline run`` / ``newsmon run``, tests)."""
+    ``newsmon pipeline run`` / ``newsmon run``, tests).
+
+    On Flink, ``cancel`` also cancels the job through Flink's REST API (``flink.rest_urls``): Beam's
+    job service reports a cancelled job as CANCELLED but leaves it running on Flink.
+    """
 
     def __init__(
-        self, settings: Settings, prism_binary: Path | None = None, extra_args: list[str] | None = None
+        self,
+        settings: Settings,
+        prism_binary: Path | None = None,
+        extra_args: list[str] | None = None,
+        *,
+        flink: FlinkTarget | None = None,
     ):
         self._settings = settings
         self._prism_binary = prism_binary
-        self._options = pipeline_options(settings, list(extra_args or []), prism_binary)
+        self._extra = list(extra_args or [])
+        self._flink = flink
+        self.name = job_name(settings)
+        self.parallelism: int | None = None
         self._result: Any = None
         self._runner_pids: list[int] = []
         self._lost: str | None = None
@@ -154,12 +181,21 @@ class StreamingJob:
         from pipeline.retry import reset_shutdown
 
         reset_shutdown()
+        self.parallelism = parallelism_for(self._settings)
+        options = pipeline_options(
+            self._settings,
+            self._extra,
+            self._prism_binary,
+            flink=self._flink,
+            parallelism=self.parallelism,
+            name=self.name,
+        )
         before = set(_runner_children(self._prism_binary))
-        pipeline = beam.Pipeline(options=self._options)
+        pipeline = beam.Pipeline(options=options)
         build_pipeline(pipeline, self._settings)
         self._result = pipeline.run()
         self._runner_pids = [p for p in _runner_children(self._prism_binary) if p not in before]
-        logger.info("pipeline submitted state=%s", self.state)
+        logger.info("pipeline %s submitted state=%s", self.name, self.state)
         return self
 
     @property
@@ -225,7 +261,25 @@ class StreamingJob:
                 self._result.cancel()
             except Exception as exc:
                 logger.info("cancel: %s", exc)
+        self.cancel_on_flink()
         self.release_runner()
+
+    def cancel_on_flink(self) -> None:
+        """Cancel this job on its Flink cluster (Beam's job service leaves it running there)."""
+        if self._flink is None or not self._flink.rest_urls:
+            return
+        from newsmon.core.flink_rest import FlinkRest
+
+        for job in FlinkRest(self._flink.rest_urls).cancel(self.name):
+            logger.info("cancelled Flink job %s (%s) at %s", job.name, job.id, job.rest_url)
+
+    def flink_thread_dumps(self) -> str:
+        """Thread dumps of the Flink JobManager and TaskManagers running this job ('' if none)."""
+        if self._flink is None or not self._flink.rest_urls:
+            return ""
+        from newsmon.core.flink_rest import FlinkRest
+
+        return FlinkRest(self._flink.rest_urls).thread_dumps()
 
     def release_runner(self) -> None:
         """Stop the runner process this job started (Prism), so restarts do not pile them up."""

@@ -9,7 +9,15 @@ Usage::
 
 Each Kafka partition is one element; its restriction is the offset range ``[start, +inf)``. The
 DoFn polls, claims each record's offset, emits a :class:`KafkaMessage`, and checkpoints
-(``defer_remainder``) when the partition is idle so the runner can resume it later. ``start`` is the
+(``defer_remainder``) when the partition is idle so the runner can resume it later.
+
+The partitions come from a second, small unbounded SDF (:class:`_DiscoverPartitionsFn`): its element
+is the topic, its restriction the range of partition numbers ``[first not yet emitted, +inf)``.
+Kafka numbers a topic's partitions 0..N-1 and only ever adds to them, so each poll of the topic's
+metadata claims and emits the partitions it has not emitted yet, then defers for
+``discovery_interval_s``: partitions added while the job runs are read without a restart. A
+reshuffle between the two gives every partition its own key, so each runner can spread the
+partitions over its workers (Flink runs one instance per partition: ``--parallelism``). ``start`` is the
 consumer group's committed offset, so a restarted pipeline resumes where durable processing stopped
 (offsets are committed downstream by :class:`pipeline.offsets.CommitOffsets`, only after the record
 was indexed or dead-lettered).
@@ -46,13 +54,22 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 from newsmon.core.settings import KafkaSettings
 from pipeline.retry import Backoff, OutageLog, is_transient_kafka_error, retry_forever
 
-__all__ = ["KafkaMessage", "KafkaPartition", "ReadFromKafkaSDF", "in_global_window", "list_partitions"]
+__all__ = [
+    "DISCOVERY_INTERVAL_S",
+    "KafkaMessage",
+    "KafkaPartition",
+    "ReadFromKafkaSDF",
+    "in_global_window",
+    "list_partitions",
+]
 
 logger = logging.getLogger(__name__)
 
 _UNBOUNDED_END = sys.maxsize
 _IDLE_RESUME_DELAY = Duration(seconds=1)
 _WATERMARKS = ManualWatermarkEstimator.default_provider()
+#: How often the read looks for partitions added to the topic.
+DISCOVERY_INTERVAL_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -154,6 +171,97 @@ def _starting_offset(settings: KafkaSettings, element: KafkaPartition) -> int:
 
     outage = OutageLog(f"kafka at {settings.bootstrap_servers} (start offset of {element.key})")
     return int(retry_forever(look_up, is_transient_kafka_error, outage))
+
+
+def _advance_watermark(watermark: ManualWatermarkEstimator, to: Timestamp) -> None:
+    current = watermark.current_watermark()
+    if current is None or to > current:
+        watermark.set_watermark(to)
+
+
+class _DiscoverPartitionsFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
+    """Emits each partition of the topic (the element) once: those that exist at start, then every
+    ``interval_s`` the ones added since. Its restriction counts the partitions already emitted."""
+
+    def __init__(self, settings: KafkaSettings, interval_s: float) -> None:
+        self._settings = settings
+        self._interval = Duration(seconds=interval_s)
+        self._consumer: Any = None
+        self._outage: OutageLog | None = None
+        self._failures = 0
+        self._found = Metrics.counter("kafka_source", "partitions_discovered")
+
+    def initial_restriction(self, element: str) -> OffsetRange:
+        return OffsetRange(0, _UNBOUNDED_END)
+
+    def create_tracker(self, restriction: OffsetRange) -> _UnboundedOffsetTracker:
+        return _UnboundedOffsetTracker(restriction)
+
+    def restriction_size(self, element: str, restriction: OffsetRange) -> int:
+        return 1
+
+    def split(self, element: str, restriction: OffsetRange) -> Iterator[OffsetRange]:
+        yield restriction
+
+    def truncate(self, element: str, restriction: OffsetRange) -> None:
+        return None
+
+    def _partitions(self, topic: str) -> list[int]:
+        if self._consumer is None:
+            from kafka import KafkaConsumer
+
+            self._consumer = KafkaConsumer(**self._settings.client_kwargs(), enable_auto_commit=False)
+        self._consumer.topics()  # refreshes the cached metadata: partitions_for_topic alone does not
+        return sorted(self._consumer.partitions_for_topic(topic) or ())
+
+    @beam.DoFn.unbounded_per_element()  # type: ignore[untyped-decorator]
+    def process(
+        self,
+        element: str,
+        tracker: _UnboundedOffsetTracker = beam.DoFn.RestrictionParam(),  # noqa: B008
+        watermark: ManualWatermarkEstimator = beam.DoFn.WatermarkEstimatorParam(_WATERMARKS),  # noqa: B008
+    ) -> Iterator[Any]:
+        first = int(tracker.current_restriction().start)
+        try:
+            partitions = self._partitions(element)
+        except Exception as exc:
+            if not is_transient_kafka_error(exc):
+                raise
+            self._failures += 1
+            if self._outage is None:
+                self._outage = OutageLog(
+                    f"kafka at {self._settings.bootstrap_servers} (partitions of {element})"
+                )
+            self._outage.failed(f"{type(exc).__name__}: {str(exc)[:200]}")
+            self._close()
+            tracker.defer_remainder(Duration(seconds=Backoff().delay(self._failures)))
+            return
+        if self._failures and self._outage is not None:
+            self._outage.recovered()
+        self._failures = 0
+        now = Timestamp.now()
+        for partition in partitions:
+            if partition < first:
+                continue
+            if not tracker.try_claim(partition):
+                return
+            self._found.inc()
+            if first:
+                logger.info("kafka partition %s/%d added: reading it", element, partition)
+            yield beam.window.TimestampedValue(KafkaPartition(element, partition), now)
+        _advance_watermark(watermark, now - Duration(seconds=1))
+        tracker.defer_remainder(self._interval)
+
+    def _close(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            try:
+                consumer.close()
+            except Exception as exc:
+                logger.debug("closing partition discovery consumer: %s", exc)
+
+    def teardown(self) -> None:
+        self._close()
 
 
 class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
@@ -302,9 +410,10 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
 class ReadFromKafkaSDF(beam.PTransform):  # type: ignore[misc]
     """Streaming read of a Kafka topic with kafka-python; emits :class:`KafkaMessage`.
 
-    Used by the newsmon pipeline on Prism; portable to Flink and Dataflow because it needs no
-    cross-language expansion service (not yet run there, see ADR 0003). Partitions are looked up at
-    construction; the topic must exist.
+    Used by the newsmon pipeline on Prism and Flink (and portable to Dataflow: it needs no
+    cross-language expansion service, ADR 0003). The topic must exist at construction; its
+    partitions are discovered while the job runs (``discovery_interval_s``), unless ``partitions``
+    fixes them (tests).
     """
 
     def __init__(
@@ -314,10 +423,14 @@ class ReadFromKafkaSDF(beam.PTransform):  # type: ignore[misc]
         poll_timeout_ms: int = 500,
         max_records_per_poll: int = 500,
         partitions: list[KafkaPartition] | None = None,
+        discovery_interval_s: float = DISCOVERY_INTERVAL_S,
     ) -> None:
         super().__init__()
-        if poll_timeout_ms <= 0 or max_records_per_poll <= 0:
-            raise ValueError("poll_timeout_ms and max_records_per_poll must be positive")
+        if poll_timeout_ms <= 0 or max_records_per_poll <= 0 or discovery_interval_s <= 0:
+            raise ValueError(
+                "poll_timeout_ms, max_records_per_poll and discovery_interval_s must be positive"
+            )
+        self._discovery_interval_s = discovery_interval_s
         self._settings = settings
         self._topic = topic or settings.articles_topic
         self._poll_timeout_ms = poll_timeout_ms
@@ -325,11 +438,21 @@ class ReadFromKafkaSDF(beam.PTransform):  # type: ignore[misc]
         self._partitions = partitions
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection[KafkaMessage]:
-        partitions = self._partitions or list_partitions(self._settings, self._topic)
         read_fn = _ReadPartitionFn(self._settings, self._poll_timeout_ms, self._max_records)
+        if self._partitions:
+            partitions = pbegin | "ListPartitions" >> beam.Create(self._partitions, reshuffle=False)
+        else:
+            list_partitions(self._settings, self._topic)  # fail at construction if the topic is missing
+            discover = _DiscoverPartitionsFn(self._settings, self._discovery_interval_s)
+            partitions = (
+                pbegin
+                | "Topic" >> beam.Create([self._topic], reshuffle=False)
+                | "DiscoverPartitions"
+                >> beam.ParDo(discover).with_input_types(str).with_output_types(KafkaPartition)
+            )
         return (
-            pbegin
-            | "ListPartitions" >> beam.Create(partitions, reshuffle=False)
+            partitions
+            | "SpreadPartitions" >> beam.Reshuffle()
             | "ReadPartitions"
             >> beam.ParDo(read_fn).with_input_types(KafkaPartition).with_output_types(KafkaMessage)
         )

@@ -7,6 +7,12 @@ has run well for a while) and starts a new job, which resumes from the committed
 
 It also writes the job's state to a small JSON file (``newsmon status`` reads it) and hands the
 job's metrics to a callback (the Prometheus exporter) every ``poll_s`` seconds.
+
+A job can also stay RUNNING and do nothing (seen on Flink: a read that never started, checkpoints
+completing, no error). :class:`StallGuard` notices it from Kafka alone, on any runner: records
+wait, yet the consumer group's committed offsets have not moved for ``pipeline.stall_timeout_s``.
+The supervisor then says so in one line, has the thread stacks dumped (where to find them is in
+that line), and restarts the job.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from pipeline.retry import Backoff
 __all__ = [
     "JobHandle",
     "JobSupervisor",
+    "StallGuard",
     "SupervisorStatus",
     "read_status",
     "reap_after_crash",
@@ -46,6 +53,60 @@ class JobHandle(Protocol):
     def failure_reason(self) -> str: ...
     def metrics(self) -> dict[str, float]: ...
     def cancel(self) -> None: ...
+
+
+class StallGuard:
+    """Decides when a running job has stalled: the topic has unread records but the committed
+    offsets have not moved for ``timeout_s``. Used by :class:`JobSupervisor` (``newsmon pipeline
+    run``); ``probe`` returns ``(committed total, records waiting)`` or None when Kafka cannot say."""
+
+    def __init__(
+        self,
+        timeout_s: float,
+        probe: Callable[[], tuple[int, int] | None],
+        *,
+        check_every_s: float = 15.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.timeout_s = timeout_s
+        self._probe = probe
+        self._check_every_s = check_every_s
+        self._clock = clock
+        self._last_check = float("-inf")
+        self._committed: int | None = None
+        self._since = clock()
+
+    def reset(self) -> None:
+        """A new job: its time to show progress starts now."""
+        self._committed = None
+        self._since = self._clock()
+        self._last_check = float("-inf")
+
+    def check(self) -> str | None:
+        """None while the job progresses (or has nothing to do); else why it counts as stalled."""
+        now = self._clock()
+        if self.timeout_s <= 0 or now - self._last_check < self._check_every_s:
+            return None
+        self._last_check = now
+        try:
+            answer = self._probe()
+        except Exception as exc:  # Kafka away: that is an outage, reported elsewhere, not a stall
+            logger.debug("stall probe failed: %s", exc)
+            return None
+        if answer is None:
+            return None
+        committed, waiting = answer
+        moved = self._committed is not None and committed != self._committed
+        self._committed = committed
+        if waiting <= 0 or moved:
+            self._since = now  # caught up, or progressing: the clock starts again
+            return None
+        if now - self._since < self.timeout_s:
+            return None
+        return (
+            f"no progress for {now - self._since:.0f} s: {waiting} records wait in Kafka and the "
+            "committed offsets have not moved"
+        )
 
 
 def _now_iso() -> str:
@@ -94,7 +155,11 @@ class JobSupervisor:
         healthy_after_s: float = 600.0,
         poll_s: float = 5.0,
         metrics_port: int | None = None,
+        stall_guard: StallGuard | None = None,
+        on_stall: Callable[[JobHandle], str] | None = None,
     ) -> None:
+        """``stall_guard``: restarts a job that stays RUNNING without progress; ``on_stall`` is
+        called first (it dumps thread stacks) and returns where it put them."""
         self._start_job = start_job
         self._status_path = status_path
         self._on_metrics = on_metrics
@@ -108,6 +173,8 @@ class JobSupervisor:
         self._next_start = 0.0
         self._failures = 0
         self._job_started: float | None = None
+        self._stall_guard = stall_guard
+        self._on_stall = on_stall
 
     def run(self, stop: threading.Event) -> None:
         """Supervise until ``stop`` is set; the current job is cancelled before returning."""
@@ -140,6 +207,20 @@ class JobSupervisor:
             job.cancel()  # releases the runner process of a dead job
             self.job = None
             self._ended(reason, now)
+            return
+        stalled = self._stall_guard.check() if self._stall_guard is not None else None
+        if stalled is not None:
+            where = ""
+            if self._on_stall is not None:
+                try:
+                    where = self._on_stall(job)
+                except Exception as exc:
+                    where = f"(thread dump failed: {type(exc).__name__}: {exc})"
+            job.cancel()
+            self.job = None
+            self.status.job_state = "STALLED"
+            detail = f"; thread stacks in {where}" if where else ""
+            self._ended(f"{stalled}{detail}", now)
 
     def close(self) -> None:
         """Cancel the current job (if any) and record that supervision stopped."""
@@ -161,6 +242,8 @@ class JobSupervisor:
             self._ended(f"could not start: {type(exc).__name__}: {str(exc)[:300]}", now)
             return
         self._job_started = now
+        if self._stall_guard is not None:
+            self._stall_guard.reset()
         self.status.job_started_at = _now_iso()
         self.status.state = "RUNNING"
         self._write_status()

@@ -187,3 +187,43 @@ def streaming_job(prism_binary: Path) -> Iterator[Callable[[Settings], Any]]:
     yield start
     for job in jobs:
         job.cancel()
+
+
+@pytest.fixture(scope="session")
+def flink_services(base_settings: Settings) -> Iterator[Any]:
+    """Beam's Flink job server with an embedded Flink (``newsmon services up --only flink``): jars
+    resolved from Maven Central on first use and cached, started (or reused) once per session."""
+    from newsmon.services import LocalServices
+
+    services = LocalServices(base_settings.services)
+    was_running = services.flink.process.running() is not None
+    services.up(components=("flink",))
+    yield services
+    if os.environ.get("NEWSMON_TEST_KEEP_SERVICES", "1") == "0" and not was_running:
+        services.down(components=("flink",))
+
+
+@pytest.fixture
+def flink_streaming_job(flink_services: Any) -> Iterator[Callable[[Settings], Any]]:
+    """Start the real streaming pipeline on the local Flink job server; cancelled (on Flink too)
+    after the test."""
+    from pipeline.init import initialise
+    from pipeline.job import StreamingJob
+    from pipeline.options import FlinkTarget
+
+    target = FlinkTarget(
+        job_endpoint=flink_services.flink.endpoint, rest_urls=tuple(flink_services.flink.rest_urls)
+    )
+    jobs: list[StreamingJob] = []
+
+    def start(settings: Settings) -> StreamingJob:
+        flink = settings.pipeline.model_copy(update={"runner": "flink"})
+        settings = settings.model_copy(update={"pipeline": flink})
+        initialise(settings)
+        job = StreamingJob(settings, flink=target).start()
+        jobs.append(job)
+        return job
+
+    yield start
+    for job in jobs:
+        job.cancel()

@@ -34,6 +34,13 @@ def register(subparsers: Any) -> None:
     run.add_argument("--force", action="store_true", help="poll every enabled feed now, due or not")
     run.add_argument("--state-dir", type=Path, help="connector state directory (default: from settings)")
     run.add_argument(
+        "--shard",
+        metavar="I/N",
+        type=_shard,
+        help="poll only shard I of N of the feed list (0-based, by feed id); one process per shard, "
+        "each with its own state dir (default: <state dir>/shard-I-of-N)",
+    )
+    run.add_argument(
         "--allow-private-networks",
         action="store_true",
         default=None,
@@ -48,6 +55,17 @@ def register(subparsers: Any) -> None:
     )
     run.add_argument("--metrics-host", default="127.0.0.1", help="address for /metrics (default loopback)")
     run.set_defaults(func=_run, forever=False)
+
+
+def _shard(value: str) -> tuple[int, int]:
+    index, _, count = value.partition("/")
+    try:
+        shard = int(index), int(count)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected I/N, e.g. 0/4") from None
+    if shard[1] < 1 or not 0 <= shard[0] < shard[1]:
+        raise argparse.ArgumentTypeError(f"{value!r}: need 0 <= I < N")
+    return shard
 
 
 def resolve_feeds_path(value: str | Path) -> Path:
@@ -69,6 +87,13 @@ def _run(args: argparse.Namespace) -> int:
     except FeedListError as exc:
         print(f"newsmon: {exc}", file=sys.stderr)
         return 2
+    state_dir = args.state_dir
+    if args.shard is not None:
+        index, count = args.shard
+        feeds = feeds.shard(index, count)
+        base = state_dir or settings.connectors.state_dir or settings.services.state_dir / "connectors"
+        state_dir = state_dir or base / f"shard-{index}-of-{count}"
+        progress(f"shard {index} of {count}: {len(feeds.feeds)} feed(s), state in {state_dir}")
 
     def on_feed(outcome: FeedOutcome) -> None:
         if not args.quiet:
@@ -84,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
         async with ConnectorRunner(
             settings,
             feeds,
-            state_dir=args.state_dir,
+            state_dir=state_dir,
             on_feed_done=on_feed,
             allow_private_networks=args.allow_private_networks,
         ) as runner:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
 import time
@@ -12,7 +13,7 @@ from typing import Any
 from newsmon.cli.common import load, progress
 from newsmon.core.settings import Settings
 
-__all__ = ["make_supervisor", "register", "resolve_prism", "supervise"]
+__all__ = ["make_supervisor", "register", "resolve_flink", "resolve_prism", "supervise"]
 
 
 def register(subparsers: Any) -> None:
@@ -49,6 +50,29 @@ def resolve_prism(settings: Settings) -> Path | None:
     from newsmon.services import LocalServices
 
     return LocalServices(settings.services).prism_binary()
+
+
+def resolve_flink(settings: Settings) -> Any:
+    """Where Flink jobs go (a ``pipeline.options.FlinkTarget``), or None for other runners.
+
+    ``pipeline.flink_job_endpoint``: that job server; ``pipeline.flink_master``: the cluster, through
+    a job server Beam starts per job from newsmon's launcher jar (resolved on first use); neither:
+    the local job server of ``newsmon services``, started (or reused) here.
+    """
+    if settings.pipeline.runner != "flink":
+        return None
+    from newsmon.services import LocalServices
+    from pipeline.options import FlinkTarget
+
+    cfg = settings.pipeline
+    rest = (cfg.flink_master,) if cfg.flink_master else ()
+    if cfg.flink_job_endpoint:
+        return FlinkTarget(job_endpoint=cfg.flink_job_endpoint, rest_urls=rest)
+    services = LocalServices(settings.services, progress=progress)
+    if cfg.flink_master:
+        return FlinkTarget(job_server_jar=services.flink_launcher(), rest_urls=rest)
+    services.up(["flink"])
+    return FlinkTarget(job_endpoint=services.flink.endpoint, rest_urls=tuple(services.flink.rest_urls))
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -94,10 +118,11 @@ def make_supervisor(
     """A ``JobSupervisor`` for the configured runner that reports progress, writes its status file
     and (with ``metrics_port``) serves Prometheus metrics on loopback."""
     from pipeline.job import StreamingJob
-    from pipeline.supervisor import JobSupervisor, reap_after_crash, status_file
+    from pipeline.supervisor import JobSupervisor, StallGuard, reap_after_crash, status_file
 
     reap_after_crash(status_file(settings.services.state_dir), progress)
     prism = resolve_prism(settings)
+    flink = resolve_flink(settings)
     reporter = _ProgressReporter(settings, report_every_s)
     exporter = None
     if metrics_port is not None:
@@ -107,7 +132,7 @@ def make_supervisor(
         progress(f"metrics for Prometheus on http://{metrics_host}:{exporter.port}/metrics")
 
     def start_job() -> Any:
-        job = StreamingJob(settings, prism_binary=prism, extra_args=extra_args).start()
+        job = StreamingJob(settings, prism_binary=prism, extra_args=extra_args, flink=flink).start()
         _take_back_sigint()  # Beam's job server installed its own Ctrl-C handler
         return job
 
@@ -116,6 +141,8 @@ def make_supervisor(
         if exporter is not None:
             exporter.on_tick(job)
 
+    timeout = settings.pipeline.stall_timeout_s
+    guard = StallGuard(timeout, lambda: kafka_progress(settings)) if timeout > 0 else None
     return JobSupervisor(
         start_job,
         runner=settings.pipeline.runner,
@@ -124,7 +151,46 @@ def make_supervisor(
         on_tick=tick,
         progress=progress,
         metrics_port=exporter.port if exporter is not None else None,
+        stall_guard=guard,
+        on_stall=lambda job: str(dump_stacks(settings, job)),
     )
+
+
+def kafka_progress(settings: Settings) -> tuple[int, int]:
+    """``(committed offsets summed over partitions, records waiting)`` of the pipeline's group."""
+    from newsmon.core.kafka_lag import consumer_lag
+
+    lags = consumer_lag(settings.kafka, settings.kafka.articles_topic, settings.kafka.consumer_group, 5)
+    return sum(p.committed or 0 for p in lags), sum(p.lag for p in lags)
+
+
+def dump_stacks(settings: Settings, job: Any) -> Path:
+    """Write the thread stacks of this process (Beam's SDK workers run here with LOOPBACK) and of
+    the Flink job server / cluster running ``job`` to one file under the state dir; return it."""
+    import faulthandler
+
+    out = settings.services.state_dir / "pipeline" / f"stall-{time.strftime('%Y%m%dT%H%M%S')}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as fh:
+        fh.write(f"# newsmon: threads of the pipeline process (pid {os.getpid()}), job {job.name}\n")
+        fh.flush()
+        faulthandler.dump_traceback(file=fh, all_threads=True)
+    parts: list[str] = []
+    if settings.pipeline.runner == "flink" and not (
+        settings.pipeline.flink_master or settings.pipeline.flink_job_endpoint
+    ):
+        from newsmon.services import LocalServices
+
+        flink = LocalServices(settings.services, progress=progress).flink
+        server = flink.thread_dump(out.with_suffix(".jobserver.txt"))
+        if server is not None:
+            parts.append(f"# the Flink job server's threads: {server}\n")
+    elif hasattr(job, "flink_thread_dumps"):
+        parts.append(job.flink_thread_dumps())
+    if parts:
+        with out.open("a", encoding="utf-8") as fh:
+            fh.write("\n".join(parts))
+    return out
 
 
 def supervise(
@@ -183,6 +249,10 @@ class _ProgressReporter:
         if self._every_s <= 0 or time.monotonic() - self._last < self._every_s:
             return
         self._last = time.monotonic()
+        if not metrics and self._settings.pipeline.runner == "flink":
+            # Beam's Flink runner reports a job's counters only when it ends
+            progress(f"state={job.state} in index={_count(self._settings)} (Flink: no live job counters)")
+            return
         read = int(metrics.get("kafka_source.records_read", 0))
         indexed = int(metrics.get("elasticsearch.documents_indexed", 0))
         dead = int(metrics.get("dead_letter.written", 0))

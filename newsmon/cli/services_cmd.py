@@ -1,4 +1,5 @@
-"""``newsmon services up|down|status|logs``: local Kafka, Elasticsearch and Prism runner (no Docker).
+"""``newsmon services up|down|status|logs``: local Kafka, Elasticsearch, Prism runner and (optional)
+Flink job server (no Docker).
 
 Progress (downloads, builds, waits) goes to stderr; tables and logs to stdout.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from newsmon.core.settings import load_settings
 from newsmon.services import COMPONENTS, LocalServices, ServiceError, ServiceStatus
+from newsmon.services.manager import DEFAULT_COMPONENTS
 from newsmon.services.process import tail_lines
 
 __all__ = ["register", "render_table"]
@@ -151,9 +153,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add ``newsmon services ...`` to the top-level parser."""
     parser = subparsers.add_parser(
         "services",
-        help="local Kafka, Elasticsearch and Beam Prism runner (downloaded, cached, no Docker)",
-        description="Run Kafka, Elasticsearch and the Beam Prism runner locally, bound to 127.0.0.1. "
-        "Downloads are cached in services.cache_dir; data, logs and pid files live in services.state_dir.",
+        help="local Kafka, Elasticsearch, Beam Prism runner and Flink job server (cached, no Docker)",
+        description="Run Kafka, Elasticsearch, the Beam Prism runner and (with --only flink) Beam's Flink "
+        "job server locally, bound to 127.0.0.1. Downloads are cached in services.cache_dir; data, logs "
+        "and pid files live in services.state_dir.",
     )
 
     def _usage(_args: argparse.Namespace) -> int:
@@ -163,9 +166,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=_usage)
     actions = parser.add_subparsers(dest="services_action", metavar="ACTION")
     names = ",".join(COMPONENTS)
+    defaults = ",".join(DEFAULT_COMPONENTS)
 
     up = actions.add_parser("up", help="start (or reuse) services and wait until healthy")
-    up.add_argument("--only", metavar="LIST", help=f"comma-separated subset of {names} (default: all)")
+    up.add_argument("--only", metavar="LIST", help=f"comma-separated subset of {names} (default: {defaults})")
     up.set_defaults(func=_cmd_up)
 
     down = actions.add_parser("down", help="stop the services started from this state dir")
@@ -174,7 +178,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     down.set_defaults(func=_cmd_down)
 
     status = actions.add_parser("status", help="show services; exit code 0 only if all are healthy")
-    status.add_argument("--only", metavar="LIST", help=f"comma-separated subset of {names} (default: all)")
+    status.add_argument(
+        "--only",
+        metavar="LIST",
+        help=f"comma-separated subset of {names} (default: {defaults}; flink too if running)",
+    )
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=_cmd_status)
 

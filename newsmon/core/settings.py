@@ -138,14 +138,44 @@ class ServicesSettings(_Section):
     java_home: Path | None = None
     maven_repository: str = "https://repo.maven.apache.org/maven2"
     start_timeout_s: float = Field(default=180.0, gt=0)
+    # Beam's Flink job server with an embedded Flink (`newsmon services up --only flink`). Maven Central
+    # serves no Flink job server for the Python SDK's Beam version; this pair is the newest that
+    # resolves there and runs the pipeline (docs/decisions/0011-flink-version-pairing.md).
+    flink_beam_version: str = "2.62.0"
+    flink_version: str = "1.19"
+    flink_job_port: int = Field(default=8099, ge=1024, le=65535)
+    flink_artifact_port: int = Field(default=8098, ge=1024, le=65535)
+    # The embedded Flink's REST API (jobs, cancel, thread dumps): the first free port of this port and
+    # the nine after it (each job gets its own embedded cluster while it runs).
+    flink_rest_port: int = Field(default=8081, ge=1024, le=65526)
+    flink_heap: str = "1g"
 
 
 class PipelineSettings(_Section):
-    """How the Beam pipeline runs: runner choice and its options."""
+    """How the Beam pipeline runs: runner choice and its options (docs/SCALING.md for Flink and
+    Dataflow)."""
 
     runner: Literal["prism", "flink", "dataflow", "direct"] = "prism"
     prism_location: Path | None = None
+    # Flink: unset, the local job server of `newsmon services` with its embedded Flink. A real cluster:
+    # its JobManager REST address (host:8081); Beam then starts a job server for each job that submits
+    # there, and the SDK workers need `flink_environment_type` EXTERNAL, PROCESS or DOCKER.
     flink_master: str | None = None
+    # An already running Beam job server (host:8099, e.g. the docker-compose `flink` profile's); its
+    # cluster's REST address goes in `flink_master` (newsmon cancels jobs there).
+    flink_job_endpoint: str | None = None
+    flink_environment_type: Literal["LOOPBACK", "EXTERNAL", "PROCESS", "DOCKER"] = "LOOPBACK"
+    flink_environment_config: str | None = None  # e.g. the EXTERNAL worker pool, localhost:50000
+    # Flink restarts a failed job this often (then newsmon's supervisor starts a new one). Flink
+    # checkpoints are off by default: the committed Kafka offsets are the pipeline's recovery point.
+    flink_execution_retries: int = Field(default=2, ge=0, le=100)
+    flink_checkpointing_interval_ms: int | None = Field(default=None, ge=100)
+    # Parallel instances of the pipeline (Flink parallelism; Dataflow's worker cap): 0 follows the
+    # articles topic's partition count when the job starts.
+    parallelism: int = Field(default=0, ge=0, le=1000)
+    # A job that reads nothing for this long while the topic has unread records is reported, its
+    # runner's thread stacks are dumped, and it is restarted (0: never).
+    stall_timeout_s: float = Field(default=300.0, ge=0)
     extra_pipeline_args: list[str] = Field(default_factory=list)
     poll_timeout_ms: int = Field(default=500, ge=10, le=60_000)
     max_records_per_poll: int = Field(default=500, ge=1, le=100_000)

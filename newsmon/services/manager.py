@@ -1,4 +1,5 @@
-"""``LocalServices``: bring the local Kafka, Elasticsearch and Prism up, report on them, stop them.
+"""``LocalServices``: bring the local Kafka, Elasticsearch, Prism and (on request) the Flink job
+server up, report on them, stop them.
 
 ``up`` is idempotent and safe to call from several processes at once: per-component file locks
 serialise work, a healthy instance recorded in the state dir's pid file is reused (whoever started
@@ -21,6 +22,7 @@ from typing import Protocol
 from newsmon.core.settings import ServicesSettings
 from newsmon.services.base import Progress, ServiceError, ServiceStatus, stderr_progress
 from newsmon.services.elasticsearch import ElasticsearchService
+from newsmon.services.flink import FlinkJobServer
 from newsmon.services.java import JavaInstall, find_java
 from newsmon.services.kafka import KafkaService
 from newsmon.services.locking import file_lock
@@ -28,10 +30,12 @@ from newsmon.services.ports import port_owner
 from newsmon.services.prism import PrismBuilder
 from newsmon.services.process import ManagedProcess
 
-__all__ = ["COMPONENTS", "DAEMONS", "LocalServices"]
+__all__ = ["COMPONENTS", "DAEMONS", "DEFAULT_COMPONENTS", "LocalServices"]
 
-DAEMONS: tuple[str, ...] = ("kafka", "elasticsearch")
-COMPONENTS: tuple[str, ...] = (*DAEMONS, "prism")
+DAEMONS: tuple[str, ...] = ("kafka", "elasticsearch", "flink")
+COMPONENTS: tuple[str, ...] = ("kafka", "elasticsearch", "prism", "flink")
+#: What ``up`` and ``status`` mean without a list: Flink's job server is optional (``--only flink``).
+DEFAULT_COMPONENTS: tuple[str, ...] = ("kafka", "elasticsearch", "prism")
 #: How long ``up`` waits for another process that holds a component's lock (downloads included).
 LOCK_WAIT_S = 1800.0
 
@@ -46,7 +50,7 @@ class _Daemon(Protocol):
     def ports(self) -> dict[str, int]: ...
     def log_files(self) -> list[Path]: ...
     def healthy(self) -> bool: ...
-    def prepare(self) -> None: ...
+    def prepare(self) -> object: ...
     def start(self) -> None: ...
     def stop(self, timeout: float = ...) -> bool: ...
     def status(self, check_health: bool = ...) -> ServiceStatus: ...
@@ -68,6 +72,7 @@ class LocalServices:
         self.kafka = KafkaService(self.settings, self.java, self.progress)
         self.elasticsearch = ElasticsearchService(self.settings, self.java, self.progress)
         self.prism = PrismBuilder(self.settings, self.progress)
+        self.flink = FlinkJobServer(self.settings, self.java, self.progress)
 
     # -- public API -------------------------------------------------------------------------------
 
@@ -109,7 +114,8 @@ class LocalServices:
         return self.status(names)
 
     def status(self, components: Iterable[str] | None = None) -> list[ServiceStatus]:
-        """Current state of the components (default: all), without starting anything."""
+        """Current state of the components (default: all but an idle Flink job server), without
+        starting anything."""
         result = []
         for name in self._select(components):
             result.append(self.prism.status() if name == "prism" else self._daemon(name).status())
@@ -120,7 +126,7 @@ class LocalServices:
 
         ``purge=True`` also deletes their data and logs. The Prism binary cache is never deleted.
         """
-        names = [n for n in self._select(components) if n in DAEMONS]
+        names = [n for n in self._select(components, everything=True) if n in DAEMONS]
         stopped: list[str] = []
         lock = threading.Lock()
 
@@ -151,9 +157,18 @@ class LocalServices:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _select(self, components: Iterable[str] | None) -> tuple[str, ...]:
+    def flink_launcher(self) -> Path:
+        """The Flink job server's launcher jar (jars resolved and launcher built on first use): Beam's
+        ``--flink_job_server_jar`` for a remote cluster."""
+        with self._lock("flink"):
+            return self.flink.prepare()
+
+    def _select(self, components: Iterable[str] | None, *, everything: bool = False) -> tuple[str, ...]:
         if components is None:
-            return COMPONENTS
+            if everything:
+                return COMPONENTS
+            running = self.flink.process.running() is not None
+            return (*DEFAULT_COMPONENTS, "flink") if running else DEFAULT_COMPONENTS
         if isinstance(components, str):
             components = [c for c in components.split(",") if c.strip()]
         wanted = [c.strip().lower() for c in components]
@@ -169,6 +184,8 @@ class LocalServices:
             return self.kafka
         if name == "elasticsearch":
             return self.elasticsearch
+        if name == "flink":
+            return self.flink
         raise ServiceError(f"{name} is not a daemon")
 
     def _lock(self, name: str, timeout: float = LOCK_WAIT_S) -> AbstractContextManager[None]:
@@ -224,6 +241,8 @@ class LocalServices:
     def _purge(self, daemon: _Daemon) -> None:
         if daemon is self.elasticsearch:
             self.elasticsearch.purge()
+        elif daemon is self.flink:
+            self.flink.purge()
         else:
             shutil.rmtree(self.kafka.home, ignore_errors=True)
         self.progress(f"{daemon.name}: data and logs deleted")

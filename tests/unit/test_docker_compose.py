@@ -263,7 +263,9 @@ import (
 )
 
 func main() {
-	opts, err := cli.NewProjectOptions(os.Args[1:], cli.WithOsEnv, cli.WithDiscardEnvFile)
+	opts, err := cli.NewProjectOptions(
+		os.Args[1:], cli.WithOsEnv, cli.WithDiscardEnvFile, cli.WithDefaultProfiles(),
+	)
 	if err != nil {
 		fail(err)
 	}
@@ -330,12 +332,16 @@ def env_example() -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
 
 
-def compose_go_load(path: Path, with_env: bool = True) -> subprocess.CompletedProcess[str]:
+def compose_go_load(
+    path: Path, with_env: bool = True, profiles: str = ""
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
     for name in env_example():
         env.pop(name, None)
     if with_env:
         env.update(env_example())
+    if profiles:
+        env["COMPOSE_PROFILES"] = profiles
     return subprocess.run(
         [str(compose_go_checker()), str(path)], cwd=path.parent, env=env, capture_output=True,
         text=True, timeout=60, check=False,
@@ -348,12 +354,18 @@ def test_compose_go_refuses_to_start_without_the_passwords() -> None:
     assert "set ELASTIC_PASSWORD in .env" in proc.stderr
 
 
-def test_compose_go_loads_the_file() -> None:
-    proc = compose_go_load(COMPOSE_FILE)
+def in_profile(profile: str) -> set[str]:
+    """Services `docker compose` starts with ``profile`` active ('' : the default set)."""
+    return {n for n, s in services().items() if not s.get("profiles") or profile in s["profiles"]}
+
+
+@pytest.mark.parametrize("profile", ["", "flink"])
+def test_compose_go_loads_the_file(profile: str) -> None:
+    proc = compose_go_load(COMPOSE_FILE, profiles=profile)
     assert proc.returncode == 0, f"compose-go rejected docker-compose.yml:\n{proc.stderr}"
     project = json.loads(proc.stdout)
     assert project["name"] == "newsmon"
-    assert set(project["services"]) == set(services())
+    assert set(project["services"]) == in_profile(profile)
     for name, svc in project["services"].items():
         for port in svc.get("ports") or []:  # as normalised by Compose's own port parser
             assert port.get("host_ip") == "127.0.0.1", (name, port)
@@ -546,7 +558,7 @@ def test_newsmon_env_vars_are_real_settings_fields() -> None:
     assert seen, "expected NEWSMON_* configuration in docker-compose.yml"
 
 
-@pytest.mark.parametrize("service", ["init", "connectors", "pipeline"])
+@pytest.mark.parametrize("service", ["init", "connectors", "pipeline", "pipeline-flink"])
 def test_newsmon_services_load_settings_as_the_container_would(service: str, tmp_path: Path) -> None:
     svc = services()[service]
     env = environment_of(svc)
@@ -560,6 +572,11 @@ def test_newsmon_services_load_settings_as_the_container_would(service: str, tmp
     settings = load_settings(environ=env)
     assert settings.kafka.bootstrap_servers == "kafka:9092"
     assert settings.elasticsearch.url == "http://elasticsearch:9200"
+    if service == "pipeline-flink":
+        assert settings.pipeline.runner == "flink"
+        assert settings.pipeline.flink_job_endpoint == "beam-job-server:8099"
+        assert settings.pipeline.flink_environment_type == "EXTERNAL"
+        return
     assert settings.pipeline.runner == "prism"
     assert str(settings.pipeline.prism_location) == "/usr/local/bin/prism"
 
@@ -679,3 +696,33 @@ def test_dockerignore_keeps_context_small_but_complete() -> None:
         assert required in patterns, f".dockerignore should exclude {required}"
     for needed in ("pyproject.toml", "newsmon", "connectors", "pipeline", "config", "README.md"):
         assert needed not in patterns, f".dockerignore must not exclude {needed}"
+
+
+def test_flink_profile_is_a_cluster_the_pipeline_can_use() -> None:
+    """Profile `flink`: JobManager + TaskManager of the job server's Flink, Beam's job server of
+    the version pair in the settings, Python SDK workers beside the TaskManager (EXTERNAL
+    environment at localhost:50000), staged artifacts shared, and the Flink pipeline waiting for it."""
+    all_services = services()
+    flink = {n for n, s in all_services.items() if "flink" in (s.get("profiles") or [])}
+    assert flink == {"flink-jobmanager", "flink-taskmanager", "beam-job-server", "beam-python-workers",
+                     "pipeline-flink"}  # fmt: skip
+    defaults = Settings().services
+    for name in ("flink-jobmanager", "flink-taskmanager"):
+        assert str(all_services[name]["image"]).startswith(f"flink:{defaults.flink_version}."), name
+    job_server = all_services["beam-job-server"]
+    assert job_server["image"] == (
+        f"apache/beam_flink{defaults.flink_version}_job_server:{defaults.flink_beam_version}"
+    )
+    assert "--flink-master=flink-jobmanager:8081" in job_server["command"]
+    workers = all_services["beam-python-workers"]
+    assert workers["network_mode"] == "service:flink-taskmanager"  # the runner reaches it on localhost
+    assert "--service_port=50000" in workers["entrypoint"]
+    assert workers["image"] == all_services["pipeline"]["image"]  # same code as the submitting side
+    for name in ("flink-taskmanager", "beam-job-server", "beam-python-workers"):
+        assert any(str(v).startswith("beam-artifacts:") for v in all_services[name]["volumes"]), name
+    env = environment_of(all_services["pipeline-flink"])
+    assert env["NEWSMON_PIPELINE__FLINK_ENVIRONMENT_CONFIG"] == "localhost:50000"
+    assert env["NEWSMON_PIPELINE__FLINK_MASTER"] == "flink-jobmanager:8081"
+    slots = all_services["flink-taskmanager"]["environment"]["FLINK_PROPERTIES"]
+    assert f"taskmanager.numberOfTaskSlots: {Settings().kafka.partitions}" in slots
+    assert set(all_services["pipeline-flink"]["depends_on"]) >= {"beam-job-server", "beam-python-workers"}

@@ -133,3 +133,26 @@ def test_opml_import_creates_a_missing_list_and_refuses_entities(tmp_path: Path)
     bomb = b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaa">]><opml><body/></opml>'
     with pytest.raises(FeedListError, match="not a readable OPML"):
         read_opml(bomb)
+
+
+def test_shards_split_a_feed_list_by_feed_id_without_overlap() -> None:
+    from connectors.feedlist import FeedList, FeedSpec, shard_of
+
+    feeds = FeedList(feeds=[FeedSpec(id=f"feed-{i}", url=f"https://example.org/{i}.xml") for i in range(400)])
+    shards = [feeds.shard(i, 4) for i in range(4)]
+    ids = [f.id for shard in shards for f in shard.feeds]
+    assert sorted(ids) == sorted(f.id for f in feeds.feeds)  # each feed in exactly one shard
+    assert all(60 < len(shard.feeds) < 140 for shard in shards)  # roughly even
+    assert shard_of("feed-7", 4) == shard_of("feed-7", 4)  # stable across processes (not hash())
+    with pytest.raises(ValueError, match="need 0 <= index < count"):
+        feeds.shard(4, 4)
+
+
+def test_shard_option_parses_and_refuses_nonsense(capsys: pytest.CaptureFixture[str]) -> None:
+    from newsmon.cli.main import build_parser
+
+    assert build_parser().parse_args(["connectors", "run", "--shard", "1/3"]).shard == (1, 3)
+    for bad in ("3/3", "x/2", "1"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["connectors", "run", "--shard", bad])
+    assert "expected I/N" in capsys.readouterr().err

@@ -107,3 +107,76 @@ def test_stop_cancels_the_running_job(tmp_path: Path) -> None:
     thread.join(5)
     assert not thread.is_alive() and job.cancelled
     assert supervisor.status.restarts == 0
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_stall_guard_fires_only_when_records_wait_and_commits_stand_still() -> None:
+    from pipeline.supervisor import StallGuard
+
+    clock = _Clock()
+    answers = iter([(0, 0), (0, 5), (0, 5), (3, 2), (3, 2), (3, 2), (3, 2)])
+    guard = StallGuard(60, lambda: next(answers), check_every_s=10, clock=clock)
+    seen = []
+    for t in (0, 10, 50, 60, 70, 100, 130):
+        clock.now = t
+        seen.append(guard.check())
+    # nothing waits (t=0); records wait from t=10 (clock starts); commits move at t=60 (clock restarts);
+    # still at t=130, 70 s after the last move
+    assert seen[:6] == [None] * 6
+    assert seen[6] is not None and "2 records wait" in seen[6] and "70 s" in seen[6]
+
+
+def test_stall_guard_ignores_kafka_outages_and_a_zero_timeout() -> None:
+    from pipeline.supervisor import StallGuard
+
+    def broken() -> tuple[int, int]:
+        raise ConnectionError("kafka away")
+
+    clock = _Clock()
+    guard = StallGuard(1, broken, check_every_s=0, clock=clock)
+    clock.now = 100
+    assert guard.check() is None
+    assert StallGuard(0, lambda: (0, 9), check_every_s=0).check() is None
+
+
+def test_supervisor_restarts_a_stalled_job_after_dumping_stacks(tmp_path: Path) -> None:
+    from pipeline.supervisor import StallGuard
+
+    clock = _Clock()
+    stuck = ScriptedJob(10**6)
+    started: list[ScriptedJob] = []
+    messages: list[str] = []
+
+    def start() -> ScriptedJob:
+        job = stuck if not started else ScriptedJob(10**6)
+        started.append(job)
+        return job
+
+    guard = StallGuard(30, lambda: (0, 4), check_every_s=0, clock=clock)
+    supervisor = JobSupervisor(
+        start,
+        runner="flink",
+        status_path=tmp_path / "status.json",
+        progress=messages.append,
+        backoff=Backoff(base_s=0, cap_s=0),
+        stall_guard=guard,
+        on_stall=lambda job: "/tmp/stall.txt",
+    )
+    supervisor.step()  # starts the job; the guard's clock starts
+    clock.now = 10
+    supervisor.step()
+    assert supervisor.job is stuck and not stuck.cancelled
+    clock.now = 45
+    supervisor.step()  # 45 s without progress: dumped, cancelled, restart scheduled
+    assert stuck.cancelled and supervisor.job is None
+    assert "no progress for 45 s" in messages[-1] and "/tmp/stall.txt" in messages[-1]
+    assert read_status(tmp_path / "status.json")["last_exit"]["state"] == "STALLED"
+    supervisor.step()
+    assert len(started) == 2
