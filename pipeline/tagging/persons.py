@@ -32,7 +32,7 @@ kept when one of its mentions has a cue within ``CUE_WINDOW`` words in the same 
 (``WEAK_CUE_WINDOW`` for a name known only by its first name; "X was executed" is its own cue), and
 not when its name is introduced as a judge, prosecutor, minister or other official (those act on
 the victims). Pure: the dictionaries are loaded once by ``PersonDetector.load``; ``detect`` does no
-I/O. ``docs/TAGGING-persons.md`` has the measurements.
+I/O. ``docs/TAGGING.md ("People outside the curated list")`` has the measurements.
 """
 
 from __future__ import annotations
