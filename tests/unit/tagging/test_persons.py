@@ -207,7 +207,7 @@ def test_evaluation_skips_missing_gold_data(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_victim_recall_floor_on_hrdsattack(enricher: Enricher, shared: Path) -> None:
-    """Regression floors on the real labelled text (figures in docs/TAGGING.md ("People outside the curated list"))."""
+    """Regression floors on the real labelled text (figures: docs/TAGGING.md, people section)."""
     from pipeline.tagging.evaluate_persons import evaluate_hrdsattack
     from pipeline.tagging.realtext import DEV, HELD_OUT, HRDSATTACK, LABELLED
 
