@@ -176,6 +176,37 @@ def _alert_keys(on_topic: dict[str, float], produced: dict[str, float]) -> list[
     return [(a, _TOPIC_ARTICLE[a]) for a in on_topic if _TOPIC_ARTICLE.get(a) in produced]
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _print_stage_metrics(port: int) -> None:
+    """Per-batch cost of the matching step and the bulk sink, from the pipeline's Prometheus metrics."""
+    import urllib.request
+
+    try:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    except OSError as exc:
+        print(f"  (pipeline metrics unavailable: {exc})")
+        return
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#") and ("alerts_match" in line or "bulk_" in line):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    for stage in ("alerts_match_batch_ms", "alerts_match_batch_size", "bulk_latency_ms", "bulk_batch_size"):
+        found = {k: v for k, v in values.items() if stage in k}
+        count = next((v for k, v in found.items() if k.endswith("_count")), 0.0)
+        total = next((v for k, v in found.items() if k.endswith("_sum")), 0.0)
+        peak = next((v for k, v in found.items() if k.endswith("_max")), 0.0)
+        if count:
+            print(f"  {stage}: batches={count:.0f} mean={total / count:.1f} max={peak:.0f}")
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -260,8 +291,9 @@ def main() -> None:
         env = _env(settings)
         newsmon = [sys.executable, "-m", "newsmon.cli.main"]
         started = time.monotonic()
+        metrics_port = _free_port()
         for name, extra in (
-            ("pipeline", ["pipeline", "run", "--metrics-port", "-1"]),
+            ("pipeline", ["pipeline", "run", "--metrics-port", str(metrics_port), "--report-every", "0"]),
             ("notify", ["notify"]),
         ):
             log = (logs / f"{name}.log").open("wb")
@@ -310,6 +342,7 @@ def main() -> None:
                     latencies.append(arrived - produced[art])
         if not latencies:
             raise SystemExit(f"no alerts received: see {logs}")
+        _print_stage_metrics(metrics_port)
         # where the time goes: produce -> on the alerts topic (pipeline), topic -> webhook (notifier)
         on_topic = _alert_times(settings)
         stage1 = [on_topic[a] - produced[art] for a, art in _alert_keys(on_topic, produced)]

@@ -14,6 +14,7 @@ same ids, which the delivery service records once. Outages of Elasticsearch or K
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -60,6 +61,8 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
         self._reloads = Metrics.counter("alerts", "subscription_changes")
         self._active = Metrics.gauge("alerts", "subscriptions")
         self._rejected = Metrics.counter("alerts", "alert_documents_rejected")
+        self._batch_sizes = Metrics.distribution("alerts", "match_batch_size")
+        self._latency = Metrics.distribution("alerts", "match_batch_ms")  # analyse + match + publish
 
     def setup(self) -> None:
         from alerts.analysis import ElasticsearchAnalyzer
@@ -143,6 +146,7 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
+        started = time.monotonic()
         alerts = self._match(batch)
         if alerts:
             retry_forever(
@@ -160,6 +164,8 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
                     m.article.title[:120],
                     m.article.url or m.article.id,
                 )
+        self._batch_sizes.update(len(batch))
+        self._latency.update(int((time.monotonic() - started) * 1000))
         for message, _ in batch:
             yield in_global_window(message, message) if wrap else message
 
