@@ -73,6 +73,16 @@ class SetupReport(dict[str, Any]):
     ``created``, ``up-to-date``, ``upgraded``, ``migrated``; plus index names and counts."""
 
 
+def _analyzers(mapping: Any) -> set[str]:
+    """Every analyzer a mapping names (any depth)."""
+    if isinstance(mapping, dict):
+        found = {v for k, v in mapping.items() if k in ("analyzer", "search_analyzer") and isinstance(v, str)}
+        return found.union(*(_analyzers(v) for v in mapping.values()))
+    if isinstance(mapping, list):
+        return set().union(*(_analyzers(v) for v in mapping))
+    return set()
+
+
 def _template(settings: ElasticsearchSettings, spec: IndexSpec, ilm: bool) -> dict[str, Any]:
     base = spec.base
     index_settings: dict[str, Any] = {
@@ -80,8 +90,9 @@ def _template(settings: ElasticsearchSettings, spec: IndexSpec, ilm: bool) -> di
         "number_of_replicas": settings.number_of_replicas,
         "refresh_interval": "1s",
     }
-    if spec.mapping is ARTICLES_MAPPING:
-        index_settings["analysis"] = index_analysis()
+    analysis = index_analysis()
+    if _analyzers(spec.mapping) & set(analysis["analyzer"]):
+        index_settings["analysis"] = analysis
     if ilm:
         index_settings["index.lifecycle.name"] = f"{base}-policy"
         index_settings["index.lifecycle.rollover_alias"] = write_alias(base)
@@ -173,12 +184,29 @@ def setup_index(
             es.close()
 
 
+def _put_template(es: Any, name: str, template: dict[str, Any]) -> None:
+    from elasticsearch import BadRequestError
+
+    try:
+        es.indices.put_index_template(name=name, **template)
+    except BadRequestError as exc:
+        if "failed to find" not in str(exc) and "Unknown filter type" not in str(exc):
+            raise
+        raise IndexSetupError(
+            f"Elasticsearch refused the index settings of {name}: {exc}. The node lacks an analysis "
+            "component they name (ADR 0008). Local node: it runs an older newsmon analysis plugin, "
+            "restart it with `newsmon services down --only elasticsearch && newsmon services up`. "
+            "Elsewhere: install analysis-stempel (polish_stem, polish_stop) and keep analysis-common "
+            "(length), as config/elasticsearch/Dockerfile does. Nothing was changed."
+        ) from exc
+
+
 def _setup(
     es: Any, settings: ElasticsearchSettings, spec: IndexSpec, progress: Callable[[str], None]
 ) -> SetupReport:
     base, writer = spec.base, write_alias(spec.base)
     ilm = spec.rollover and _ilm_available(es, base)
-    es.indices.put_index_template(name=base, **_template(settings, spec, ilm))
+    _put_template(es, base, _template(settings, spec, ilm))
     target = concrete_index(base, spec.version)
     current = _alias_indices(es, writer)
     legacy = not current and es.indices.exists(index=base) and not _alias_indices(es, base)

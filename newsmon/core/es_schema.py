@@ -1,4 +1,4 @@
-"""The articles index schema, version 2: Kibana conventions and language analysis (pure data).
+"""The articles index schema, version 3: Kibana conventions and language analysis (pure data).
 
 * ``@timestamp`` is the published time (Kibana's time field); ``fetched_at`` and ``indexed_at`` too.
 * ``dynamic: strict``: a document with a field the mapping does not know is rejected (and
@@ -7,6 +7,8 @@
   language (``title.en``, ``content.ru``, ...) analysed by that language's analyzer, so a query on
   ``content.ru`` finds "политзаключённых" for "политзаключенный". The analyzers have the names the
   full distribution uses; the local node gets them from the newsmon analysis plugin (ADR 0008).
+  Two are defined in the index settings (:func:`index_analysis`), identically everywhere:
+  ``belarusian`` and ``polish_newsmon`` (Stempel without its one-letter stems, v3).
 * Keyword fields for filters and aggregations: tags, entity ids/names/types, language, source names,
   domains, feeds.
 
@@ -24,6 +26,7 @@ __all__ = [
     "ARTICLES_MAPPING",
     "LANGUAGE_ANALYZERS",
     "MAPPING_VERSION",
+    "POLISH_MIN_TERM_LENGTH",
     "SEARCH_FIELDS",
     "concrete_index",
     "index_analysis",
@@ -33,14 +36,16 @@ __all__ = [
     "write_alias",
 ]
 
-MAPPING_VERSION = 2
+#: 3: ``*.pl`` analysed with ``polish_newsmon`` instead of ``polish`` (index settings change: the
+#: upgrade copies the documents into a new index)
+MAPPING_VERSION = 3
 
-#: Detected language code -> analyzer of its sub-field. Belarusian: see ADR 0008.
+#: Detected language code -> analyzer of its sub-field. Belarusian and Polish: see ADR 0008.
 LANGUAGE_ANALYZERS: dict[str, str] = {
     "en": "english",
     "ru": "russian",
     "de": "german",
-    "pl": "polish",
+    "pl": "polish_newsmon",
     "uk": "ukrainian",
     "be": "belarusian",
 }
@@ -56,18 +61,39 @@ BELARUSIAN_STOPWORDS = (
 )
 
 
+#: Shortest term ``polish_newsmon`` keeps. Stempel stems many words it does not know (names, English
+#: words, acronyms: Takei, Hague, HRW) to the one letter ``ć``; a query for any of them then matched
+#: every article with another such word in a ``*.pl`` field. No Polish stem is one letter long.
+POLISH_MIN_TERM_LENGTH = 2
+
+
 def index_analysis() -> dict[str, Any]:
-    """Index ``analysis`` settings defining the ``belarusian`` analyzer (identical everywhere)."""
+    """Index ``analysis`` settings defining the ``belarusian`` and ``polish_newsmon`` analyzers.
+
+    Both are made of components every node has: the ``standard`` tokenizer and ``lowercase``/``stop``
+    (built in), ``polish_stop``/``polish_stem`` (analysis-stempel in production, the newsmon plugin
+    locally) and ``length`` (analysis-common in production, the newsmon plugin locally).
+    ``polish_newsmon`` is the ``polish`` analyzer's chain (standard, lowercase, Polish stop words,
+    Stempel) plus a ``length`` filter that drops one-letter terms (ADR 0008).
+    """
     lines = BELARUSIAN_STOPWORDS.read_text(encoding="utf-8").splitlines()
     words = [w.strip() for w in lines if w.strip() and not w.lstrip().startswith("#")]
     return {
-        "filter": {"belarusian_stop": {"type": "stop", "stopwords": words}},
+        "filter": {
+            "belarusian_stop": {"type": "stop", "stopwords": words},
+            "polish_newsmon_min_length": {"type": "length", "min": POLISH_MIN_TERM_LENGTH},
+        },
         "analyzer": {
             "belarusian": {
                 "type": "custom",
                 "tokenizer": "standard",
                 "filter": ["lowercase", "belarusian_stop"],
-            }
+            },
+            "polish_newsmon": {
+                "type": "custom",
+                "tokenizer": "standard",
+                "filter": ["lowercase", "polish_stop", "polish_stem", "polish_newsmon_min_length"],
+            },
         },
     }
 

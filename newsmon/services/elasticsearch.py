@@ -39,7 +39,7 @@ from newsmon.services.es_plugin import AnalysisPlugin, remove_plugin
 from newsmon.services.java import JavaInstall
 from newsmon.services.locking import file_lock
 from newsmon.services.ports import LOOPBACK, ensure_ports_free
-from newsmon.services.process import ManagedProcess
+from newsmon.services.process import ManagedProcess, PidRecord
 from newsmon.services.sysuser import chown_tree, ensure_service_user, running_as_root
 
 __all__ = [
@@ -177,6 +177,25 @@ class ElasticsearchService:
         for node in ((nodes or {}).get("nodes") or {}).values():
             return str(node.get("version"))
         return None
+
+    def stale_plugin(self, record: PidRecord) -> str | None:
+        """Why the running node (``record``) lacks this checkout's analysis plugin, or None.
+
+        The plugin is installed on start only, so a node started before its sources changed keeps
+        the old build (and, e.g., lacks token filters the current index settings name) until it is
+        restarted. A node started without the plugin at all is reported by :meth:`status`.
+        """
+        if not self.settings.elasticsearch_analysis_plugin:
+            return None
+        running = record.extra.get("analysis_plugin", "")
+        if not running or running == self.analysis_plugin.build_id:
+            return None
+        return (
+            f"elasticsearch runs newsmon analysis plugin build {running}, but this checkout's plugin "
+            f"sources are build {self.analysis_plugin.build_id} (the node loads plugins at start only): "
+            "run `newsmon services down --only elasticsearch && newsmon services up` to load it "
+            "(indices survive; index settings that name the new analysis components fail until then)"
+        )
 
     # -- prepare / start / stop -------------------------------------------------------------------
 
@@ -340,6 +359,8 @@ class ElasticsearchService:
                     "; started without the newsmon language analyzers: `newsmon services down --only "
                     "elasticsearch`, then `up`, to add them"
                 )
+            elif (stale := self.stale_plugin(record)) is not None:
+                detail += f"; {stale}"
         elif healthy:
             version = self.running_version() or version
             detail = f"an Elasticsearch not started from {self.home} answers on {self.url}"

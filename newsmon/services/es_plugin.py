@@ -2,8 +2,10 @@
 
 That distribution lacks ``analysis-common``, so it has no ``english``/``russian``/``german``
 analyzers. The Maven project in ``es_analysis_plugin/`` (package data) registers them, plus
-``polish``, ``ukrainian`` and ``belarusian``, through Elasticsearch's stable plugin API, under the
-names the full distribution uses, so one index mapping works locally and in production. See
+``polish``, ``ukrainian`` and ``belarusian``, and the token filters ``polish_stem``, ``polish_stop``
+(analysis-stempel's) and ``length`` (analysis-common's) that the index-defined ``polish_newsmon``
+analyzer is made of, through Elasticsearch's stable plugin API, under the names the full
+distribution uses, so one index mapping works locally and in production. See
 docs/decisions/0008-local-language-analyzers.md. Never install it on a full Elasticsearch: the
 names clash with the built-in analyzers there and the node refuses to start.
 
@@ -45,6 +47,7 @@ __all__ = [
     "NAMED_COMPONENTS_FILE",
     "PLUGIN_NAME",
     "SOURCE_DIR",
+    "TOKEN_FILTERS",
     "AnalysisPlugin",
     "lucene_version",
     "remove_plugin",
@@ -54,10 +57,13 @@ __all__ = [
 
 PLUGIN_NAME = "newsmon-analysis"
 ANALYZERS: tuple[str, ...] = ("english", "russian", "german", "polish", "ukrainian", "belarusian")
+#: token filters with the names and settings of analysis-stempel's and analysis-common's (ADR 0008)
+TOKEN_FILTERS: tuple[str, ...] = ("polish_stem", "polish_stop", "length")
 SOURCE_DIR = Path(__file__).resolve().with_name("es_analysis_plugin")
 DESCRIPTOR_FILE = "stable-plugin-descriptor.properties"
 NAMED_COMPONENTS_FILE = "named_components.json"
 ANALYZER_EXTENSIBLE = "org.elasticsearch.plugin.analysis.AnalyzerFactory"
+TOKEN_FILTER_EXTENSIBLE = "org.elasticsearch.plugin.analysis.TokenFilterFactory"
 SCANNER_CLASS = "org.elasticsearch.plugin.scanner.NamedComponentScanner"
 JAVA_RELEASE = 17  # maven.compiler.release in the pom
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed entry times: the same sources give the same zip
@@ -103,7 +109,8 @@ def render_descriptor(elasticsearch_version: str, build_id: str) -> str:
     ``modular=false`` loads all the plugin's jars as one synthetic module)."""
     return (
         f"name={PLUGIN_NAME}\n"
-        f"description=newsmon: {', '.join(ANALYZERS)} analyzers for the local integ-test Elasticsearch\n"
+        f"description=newsmon: {', '.join(ANALYZERS)} analyzers and {', '.join(TOKEN_FILTERS)} token "
+        "filters for the local integ-test Elasticsearch\n"
         f"version={build_id}\n"
         f"elasticsearch.version={elasticsearch_version}\n"
         f"java.version={JAVA_RELEASE}\n"
@@ -293,13 +300,15 @@ class AnalysisPlugin:
             components = json.loads(out.read_text(encoding="utf-8")) if done.returncode == 0 else {}
         except (OSError, ValueError):
             components = {}
-        found = components.get(ANALYZER_EXTENSIBLE, {}) if isinstance(components, dict) else {}
-        missing = [name for name in ANALYZERS if name not in found]
+        if not isinstance(components, dict):
+            components = {}
+        wanted = ((ANALYZER_EXTENSIBLE, ANALYZERS), (TOKEN_FILTER_EXTENSIBLE, TOKEN_FILTERS))
+        missing = [n for kind, names in wanted for n in names if n not in (components.get(kind) or {})]
         if missing:
             tail = "\n".join(f"    {line}" for line in tail_lines(log, 20))
             raise ServiceError(
                 f"Elasticsearch's named-component scanner (exit {done.returncode}) did not find the "
-                f"analyzers {', '.join(missing)} in {plugin_jar.name}:\n{tail}\n"
+                f"analysis components {', '.join(missing)} in {plugin_jar.name}:\n{tail}\n"
                 f"Report this with the output above, {_OFF_HINT}"
             )
         return json.dumps(components, sort_keys=True) + "\n"

@@ -209,6 +209,8 @@ class LocalServices:
                         f"WARNING: {name} {running_version} is running but {wanted} is configured: "
                         f"run `newsmon services down --only {name}` and `up` again to switch"
                     )
+                if isinstance(daemon, ElasticsearchService) and (stale := daemon.stale_plugin(record)):
+                    self.progress(f"WARNING: {stale}")
                 if daemon.healthy():
                     self.progress(f"{name} already running (pid {record.pid}): reusing it")
                     return

@@ -20,6 +20,7 @@ from newsmon.services.es_plugin import (
     NAMED_COMPONENTS_FILE,
     PLUGIN_NAME,
     SOURCE_DIR,
+    TOKEN_FILTERS,
     AnalysisPlugin,
     lucene_version,
     remove_plugin,
@@ -79,12 +80,12 @@ def test_descriptor_has_exactly_the_stable_plugin_keys() -> None:
     assert props["elasticsearch.version"] == "8.19.21"
     assert props["java.version"] == "17"
     assert props["modular"] == "false"
-    assert all(name in props["description"] for name in ANALYZERS)
+    assert all(name in props["description"] for name in ANALYZERS + TOKEN_FILTERS)
 
 
-def test_java_sources_name_every_analyzer() -> None:
+def test_java_sources_name_every_analyzer_and_token_filter() -> None:
     sources = "\n".join(p.read_text(encoding="utf-8") for p in SOURCE_DIR.rglob("*.java"))
-    assert sorted(re.findall(r'@NamedComponent\("([a-z]+)"\)', sources)) == sorted(ANALYZERS)
+    assert sorted(re.findall(r'@NamedComponent\("([a-z_]+)"\)', sources)) == sorted(ANALYZERS + TOKEN_FILTERS)
     pom = (SOURCE_DIR / "pom.xml").read_text(encoding="utf-8")
     assert "<maven.compiler.release>17</maven.compiler.release>" in pom  # JAVA_RELEASE in the descriptor
 
@@ -187,7 +188,9 @@ def test_setting_defaults_to_on() -> None:
     assert ServicesSettings().elasticsearch_analysis_plugin is True
 
 
-@pytest.mark.parametrize(("recorded", "hint"), [(None, True), ("0123456789abcdef", False)])
+@pytest.mark.parametrize(
+    ("recorded", "hint"), [(None, True), ("0123456789abcdef", False), ("current", False)]
+)
 def test_status_says_when_the_running_node_lacks_the_analyzers(
     tmp_path: Path, recorded: str | None, hint: bool
 ) -> None:
@@ -205,8 +208,54 @@ def test_status_says_when_the_running_node_lacks_the_analyzers(
     record = PidRecord(pid=me.pid, create_time=me.create_time(), argv=["es"], started_at=0.0, extra=extra)
     es.process.pid_file.parent.mkdir(parents=True)
     es.process.pid_file.write_text(record.to_json(), encoding="utf-8")
+    if recorded == "current":
+        record.extra["analysis_plugin"] = es.analysis_plugin.build_id
+        es.process.pid_file.write_text(record.to_json(), encoding="utf-8")
     detail = es.status(check_health=False).detail
     assert ("without the newsmon language analyzers" in detail) is hint
+    assert ("newsmon services down --only elasticsearch && newsmon services up" in detail) is (
+        recorded == "0123456789abcdef"
+    )
+
+
+def test_a_node_running_an_older_plugin_build_is_reported_with_the_restart(tmp_path: Path) -> None:
+    settings = ServicesSettings(state_dir=tmp_path / "state", cache_dir=tmp_path / "cache")
+    es = ElasticsearchService(settings, _no_java, progress=lambda _m: None, as_root=False)
+    current = es.analysis_plugin.build_id
+
+    def record(build: str) -> PidRecord:
+        extra = {"version": "8.19.21", "analysis_plugin": build}
+        return PidRecord(pid=1, create_time=0.0, argv=["es"], started_at=0.0, extra=extra)
+
+    assert es.stale_plugin(record(current)) is None
+    assert es.stale_plugin(record("")) is None  # started without the plugin: status() says that
+    stale = es.stale_plugin(record("0123456789abcdef"))
+    assert stale is not None and "0123456789abcdef" in stale and current in stale
+    assert "newsmon services down --only elasticsearch && newsmon services up" in stale
+    off = ElasticsearchService(
+        settings.model_copy(update={"elasticsearch_analysis_plugin": False}), _no_java, as_root=False
+    )
+    assert off.stale_plugin(record("0123456789abcdef")) is None
+
+
+def test_up_warns_when_the_reused_node_runs_an_older_plugin_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsmon.services import LocalServices
+
+    settings = ServicesSettings(state_dir=tmp_path / "state", cache_dir=tmp_path / "cache")
+    lines: list[str] = []
+    services = LocalServices(settings, progress=lines.append)
+    es = services.elasticsearch
+    me = psutil.Process()
+    extra = {"version": settings.elasticsearch_version, "analysis_plugin": "0123456789abcdef"}
+    record = PidRecord(pid=me.pid, create_time=me.create_time(), argv=["es"], started_at=0.0, extra=extra)
+    es.process.pid_file.parent.mkdir(parents=True)
+    es.process.pid_file.write_text(record.to_json(), encoding="utf-8")
+    monkeypatch.setattr(es, "healthy", lambda: True)
+    services.up(components=("elasticsearch",))
+    assert any(line.startswith("WARNING: elasticsearch runs newsmon analysis plugin build") for line in lines)
+    assert any("reusing it" in line for line in lines)
 
 
 def test_failed_maven_build_names_the_plugin_and_the_way_out(
