@@ -14,6 +14,7 @@ same ids, which the delivery service records once. Outages of Elasticsearch or K
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -37,6 +38,39 @@ alert_log = logging.getLogger("newsmon.alerts")
 
 #: articles analysed per ``_mtermvectors`` call
 BATCH = 100
+
+
+# One compiled, live subscription set per worker process and configuration, shared by every instance
+# of the matching step: the runner may create several (one per bundle processor), and each would
+# otherwise compile every subscription again (one `_analyze` call per distinct term) on its first
+# batch - seconds of delay at 1,000 subscriptions, every time the runner adds an instance.
+_SHARED: dict[tuple[Any, ...], tuple[Any, threading.Lock]] = {}
+_SHARED_GUARD = threading.Lock()
+
+
+def _shared_live(
+    alerts: AlertsSettings, es: ElasticsearchSettings, es_factory: Callable[[], Any] | None
+) -> tuple[Any, threading.Lock]:
+    from alerts.analysis import ElasticsearchAnalyzer
+    from alerts.compile import QueryCompiler
+    from alerts.live import LiveSubscriptions
+    from alerts.store import SubscriptionStore
+
+    key = (es.url, es.index, alerts.subscriptions_index, alerts.reload_interval_s, id(es_factory))
+    with _SHARED_GUARD:
+        found = _SHARED.get(key)
+        if found is None:
+            if es_factory is not None:
+                client = es_factory()
+            else:
+                from elasticsearch import Elasticsearch
+
+                client = Elasticsearch(**es.client_kwargs())  # lives as long as the process
+            store = SubscriptionStore(client, alerts.subscriptions_index)
+            compiler = QueryCompiler(ElasticsearchAnalyzer(client, es.index))
+            found = (LiveSubscriptions(store, compiler, alerts.reload_interval_s), threading.Lock())
+            _SHARED[key] = found
+        return found
 
 
 class _MatchFn(beam.DoFn):  # type: ignore[misc]
@@ -65,11 +99,6 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
         self._latency = Metrics.distribution("alerts", "match_batch_ms")  # analyse + match + publish
 
     def setup(self) -> None:
-        from alerts.analysis import ElasticsearchAnalyzer
-        from alerts.compile import QueryCompiler
-        from alerts.live import LiveSubscriptions
-        from alerts.store import SubscriptionStore
-
         quiet_client_loggers()
         if self._es_factory is not None:
             self._client = self._es_factory()
@@ -77,9 +106,7 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
             from elasticsearch import Elasticsearch
 
             self._client = Elasticsearch(**self._es.client_kwargs())
-        store = SubscriptionStore(self._client, self._alerts.subscriptions_index)
-        compiler = QueryCompiler(ElasticsearchAnalyzer(self._client, self._es.index))
-        self._live = LiveSubscriptions(store, compiler, self._alerts.reload_interval_s)
+        self._live, self._live_lock = _shared_live(self._alerts, self._es, self._es_factory)
         self._es_outage = OutageLog(
             f"elasticsearch at {self._es.url} (alert matching)", hint="check `newsmon status`"
         )
@@ -172,28 +199,32 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
     def _match(self, batch: list[tuple[KafkaMessage, dict[str, Any]]]) -> list[AlertMessage]:
         from alerts.document import fetch_documents
 
-        report = self._es_call(self._live.refresh)
+        sources = {str(doc["id"]): doc for _, doc in batch}
+        with self._live_lock:  # one live set per process, shared by every instance of this step
+            report = self._es_call(self._live.refresh)
+            active = len(self._live)
         if report:
             self._reloads.inc(len(report.added) + len(report.changed) + len(report.removed))
-            logger.info(
+            alert_log.info(
                 "subscriptions: %d active (+%d new, %d changed, -%d removed)",
-                len(self._live),
+                active,
                 len(report.added),
                 len(report.changed),
                 len(report.removed),
             )
-        self._active.set(len(self._live))
-        if not len(self._live):
+        self._active.set(active)
+        if not active:
             return []
-        sources = {str(doc["id"]): doc for _, doc in batch}
         analysed = self._es_call(
             lambda: fetch_documents(self._client, self._es.index, list(sources), sources)
         )
         now = datetime.now(UTC)
         out = []
-        for doc in analysed:
+        with self._live_lock:
+            matched = [(doc, self._live.match(doc, sources[doc.id])) for doc in analysed]
+        for doc, subs in matched:
             source = sources[doc.id]
-            for sub in self._live.match(doc, source):
+            for sub in subs:
                 out.append(
                     AlertMessage(
                         alert_id=alert_id(sub.id, doc.id),
