@@ -28,6 +28,7 @@ __all__ = [
     "SubscriptionStore",
     "VersionConflict",
     "new_subscription_id",
+    "subscription_from_hit",
     "subscriptions_spec",
 ]
 
@@ -75,6 +76,11 @@ class VersionConflict(RuntimeError):
     """The subscription changed since the version the caller read; re-read it and try again."""
 
 
+def subscription_from_hit(hit: dict[str, Any]) -> Subscription:
+    """A :class:`Subscription` from a get or search hit of the subscriptions index."""
+    return Subscription.model_validate({**hit["_source"], "version": int(hit["_version"])})
+
+
 def subscriptions_spec(base: str) -> IndexSpec:
     """The subscriptions index family: one index (no rollover: gets and conditional writes by id go
     through the alias, which Elasticsearch refuses once it spans several indices)."""
@@ -115,21 +121,29 @@ class SubscriptionStore:
 
     # --- reads
 
-    def _from_hit(self, hit: dict[str, Any]) -> Subscription:
-        return Subscription.model_validate({**hit["_source"], "version": int(hit["_version"])})
-
     def get(self, sub_id: str, owner: str | None = None) -> Subscription:
         """The subscription ``sub_id`` (owned by ``owner`` when given)."""
+        return self._current(sub_id, owner, None)[1]
+
+    def _current(
+        self, sub_id: str, owner: str | None, expected_version: int | None
+    ) -> tuple[dict[str, Any], Subscription]:
+        """The stored hit and subscription ``sub_id``, checked against ``owner`` and ``expected_version``."""
         from elasticsearch import NotFoundError
 
         try:
             hit = self._es.get(index=self.index, id=sub_id)
         except NotFoundError as exc:
             raise SubscriptionNotFound(sub_id) from exc
-        sub = self._from_hit(hit)
-        if owner is not None and sub.owner != owner:
+        current = subscription_from_hit(hit)
+        if owner is not None and current.owner != owner:
             raise SubscriptionNotFound(sub_id)
-        return sub
+        if expected_version is not None and expected_version != current.version:
+            raise VersionConflict(
+                f"subscription {sub_id!r} is at version {current.version}, not {expected_version}: "
+                "read it again and re-apply your change"
+            )
+        return hit, current
 
     def get_many(self, ids: Iterable[str]) -> list[Subscription]:
         """The subscriptions among ``ids`` that exist (one real-time ``mget``)."""
@@ -137,7 +151,7 @@ class SubscriptionStore:
         if not wanted:
             return []
         body = self._es.mget(index=self.index, ids=wanted)
-        return [self._from_hit(d) for d in body["docs"] if d.get("found")]
+        return [subscription_from_hit(d) for d in body["docs"] if d.get("found")]
 
     def _scan(self, query: dict[str, Any], source: bool | list[str]) -> Iterator[dict[str, Any]]:
         from elasticsearch import NotFoundError
@@ -172,7 +186,7 @@ class SubscriptionStore:
         if enabled_only:
             filters.append({"term": {"enabled": True}})
         query = {"bool": {"filter": filters}} if filters else {"match_all": {}}
-        return [self._from_hit(h) for h in self._scan(query, True)]
+        return [subscription_from_hit(h) for h in self._scan(query, True)]
 
     def versions(self) -> dict[str, int]:
         """id -> version of every subscription (what a reloader compares; no sources fetched)."""
@@ -244,21 +258,10 @@ class SubscriptionStore:
     ) -> Subscription:
         """Validate ``spec`` and make it the new content of ``sub_id``; raises
         :class:`VersionConflict` when ``expected_version`` is given and is not the current one."""
-        from elasticsearch import ConflictError, NotFoundError
+        from elasticsearch import ConflictError
 
         self._check(spec)
-        try:
-            hit = self._es.get(index=self.index, id=sub_id)
-        except NotFoundError as exc:
-            raise SubscriptionNotFound(sub_id) from exc
-        current = self._from_hit(hit)
-        if owner is not None and current.owner != owner:
-            raise SubscriptionNotFound(sub_id)
-        if expected_version is not None and expected_version != current.version:
-            raise VersionConflict(
-                f"subscription {sub_id!r} is at version {current.version}, not {expected_version}: "
-                "read it again and re-apply your change"
-            )
+        hit, current = self._current(sub_id, owner, expected_version)
         sub = Subscription(
             **spec.model_dump(),
             id=sub_id,
@@ -283,17 +286,7 @@ class SubscriptionStore:
         """Delete ``sub_id`` (its past alerts and deliveries stay)."""
         from elasticsearch import ConflictError, NotFoundError
 
-        try:
-            hit = self._es.get(index=self.index, id=sub_id)
-        except NotFoundError as exc:
-            raise SubscriptionNotFound(sub_id) from exc
-        current = self._from_hit(hit)
-        if owner is not None and current.owner != owner:
-            raise SubscriptionNotFound(sub_id)
-        if expected_version is not None and expected_version != current.version:
-            raise VersionConflict(
-                f"subscription {sub_id!r} is at version {current.version}, not {expected_version}"
-            )
+        hit, _ = self._current(sub_id, owner, expected_version)
         try:
             self._es.delete(
                 index=hit["_index"],

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from alerts.model import Subscription
-from alerts.store import SubscriptionStore
+from alerts.store import SubscriptionStore, subscription_from_hit
 from newsmon.api.errors import ApiProblem
 from newsmon.api.keys import AdminKey, KeyStore
 from newsmon.core.settings import Settings
@@ -92,7 +92,7 @@ class Backend:
         hits, cursor = self._page(
             self.subscriptions.index, filters, [{"id": {"order": "asc"}}], limit, after, version=True
         )
-        subs = [Subscription.model_validate({**h["_source"], "version": int(h["_version"])}) for h in hits]
+        subs = [subscription_from_hit(h) for h in hits]
         return subs, cursor
 
     def alert_page(
