@@ -19,7 +19,16 @@ from typing import Any
 
 from alerts.fields import KEYWORD_FIELDS, RAW_TITLE_LIMIT, TEXT_FIELD_ANALYZERS
 
-__all__ = ["AnalyzedDocument", "fetch_documents", "field_bit", "field_names", "from_term_vectors"]
+__all__ = [
+    "AnalyzedDocument",
+    "FieldTerms",
+    "fetch_documents",
+    "field_bit",
+    "field_names",
+    "from_term_vectors",
+    "keyword_values",
+    "term_vector_fields",
+]
 
 #: field -> term -> positions
 FieldTerms = dict[str, dict[str, tuple[int, ...]]]
@@ -107,7 +116,8 @@ class AnalyzedDocument:
 _EMPTY: dict[str, tuple[int, ...]] = {}
 
 
-def _keyword_values(source: Mapping[str, Any]) -> FieldTerms:
+def keyword_values(source: Mapping[str, Any]) -> FieldTerms:
+    """The keyword fields of a document's source, as the matcher compares them (raw values)."""
     out: FieldTerms = {}
     for name in KEYWORD_FIELDS:
         if name == "title.raw":
@@ -130,13 +140,18 @@ def from_term_vectors(
     doc_id: str, term_vectors: Mapping[str, Any], source: Mapping[str, Any]
 ) -> AnalyzedDocument:
     """An :class:`AnalyzedDocument` from one ``_mtermvectors`` entry's ``term_vectors`` and the source."""
-    fields = _keyword_values(source)
-    for name, body in term_vectors.items():
-        fields[name] = {
+    return AnalyzedDocument(doc_id, {**keyword_values(source), **term_vector_fields(term_vectors)})
+
+
+def term_vector_fields(term_vectors: Mapping[str, Any]) -> FieldTerms:
+    """field -> term -> positions, from one ``_mtermvectors`` entry's ``term_vectors``."""
+    return {
+        name: {
             term: tuple(int(t["position"]) for t in info.get("tokens", ()))
             for term, info in body.get("terms", {}).items()
         }
-    return AnalyzedDocument(doc_id, fields)
+        for name, body in term_vectors.items()
+    }
 
 
 def fetch_documents(

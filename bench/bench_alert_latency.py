@@ -18,6 +18,7 @@ and notifier's start-up time (excluded from the latencies: articles are produced
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -207,6 +208,35 @@ def _print_stage_metrics(port: int) -> None:
             print(f"  {stage}: batches={count:.0f} mean={total / count:.1f} max={peak:.0f}")
 
 
+def _cpu_seconds(procs: list[subprocess.Popen[bytes]]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each part of the system on this machine: the
+    pipeline (with the runner and its workers), the notifier, Elasticsearch, Kafka, this process."""
+    import psutil
+
+    def tree(pid: int) -> float:
+        try:
+            root = psutil.Process(pid)
+            total = 0.0
+            for proc in (root, *root.children(recursive=True)):
+                with contextlib.suppress(psutil.Error):
+                    t = proc.cpu_times()
+                    total += t.user + t.system
+            return total
+        except psutil.Error:
+            return 0.0
+
+    own = psutil.Process().cpu_times()
+    out = {"pipeline": tree(procs[0].pid), "notifier": tree(procs[1].pid), "bench": own.user + own.system}
+    for proc in psutil.process_iter(["cmdline"]):
+        line = " ".join(proc.info["cmdline"] or [])
+        for name, marker in (("elasticsearch", "org.elasticsearch.bootstrap"), ("kafka", "kafka.Kafka")):
+            if marker in line:
+                with contextlib.suppress(psutil.Error):
+                    t = proc.cpu_times()
+                    out[name] = out.get(name, 0.0) + t.user + t.system
+    return out
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -321,6 +351,7 @@ def main() -> None:
             _Receiver.arrivals.clear()
         produced: dict[str, float] = {}
         interval = 1.0 / args.rate
+        cpu_before = _cpu_seconds(procs)
         begin = time.monotonic()
         for n in range(total):
             due = begin + n * interval
@@ -333,6 +364,12 @@ def main() -> None:
         producer.flush()
         achieved = total / (time.monotonic() - begin)
         time.sleep(args.settle)
+        cpu_after = _cpu_seconds(procs)
+        busy = time.monotonic() - begin
+        print(
+            f"  CPU over the {busy:.0f} s of produce + settle (cores busy): "
+            + ", ".join(f"{k}={(cpu_after[k] - cpu_before.get(k, 0.0)) / busy:.2f}" for k in cpu_after)
+        )
         latencies = []
         keys = set()
         for arrived, body, key in list(_Receiver.arrivals):
@@ -356,6 +393,7 @@ def main() -> None:
                 f"p50={_percentile(x, 0.5):.2f}s p95={_percentile(x, 0.95):.2f}s" for x in (stage1, stage2)
             )
             print(f"  produce->alerts topic {p1}; alerts topic->webhook {p2}")
+        print(f"  alerts on the alerts topic: {len(on_topic)}, delivered in time: {len(arrivals)}")
         print(
             f"rate={achieved:.1f}/s articles={total} subscriptions={args.subscriptions} "
             f"alerts_received={len(latencies)} distinct_keys={len(keys)} "

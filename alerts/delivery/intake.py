@@ -25,7 +25,7 @@ from alerts.delivery.ids import delivery_id
 from alerts.delivery.periods import DigestCalendar, DigestKind, Period
 from alerts.delivery.ratelimit import WINDOW, RateLimiter
 from alerts.delivery.records import RATE_LIMITED, DeliveryRecord, Status
-from alerts.delivery.store import DeliveryStore, Stored
+from alerts.delivery.store import DeliveryStore, DigestFiling, Stored
 from alerts.delivery.subscriptions import SubscriptionCache
 from alerts.delivery.worker import Job
 from alerts.model import AlertMessage, Channel, Subscription
@@ -85,9 +85,11 @@ class Intake:
     def seed_limits(self, subscriptions: Sequence[Subscription]) -> None:
         """Seed the rate limiter for instant subscriptions it has not seen (reads Elasticsearch)."""
         now = self.clock()
-        for sub in subscriptions:
-            if sub.mode == "instant" and not self.limiter.knows(sub.id):
-                self.limiter.seed(sub.id, self.store.instant_counts(sub.id, now - WINDOW))
+        unseen = [s.id for s in subscriptions if s.mode == "instant" and not self.limiter.knows(s.id)]
+        for start in range(0, len(unseen), 500):
+            counts = self.store.instant_counts(unseen[start : start + 500], now - WINDOW)
+            for sub_id, entries in counts.items():
+                self.limiter.seed(sub_id, entries)
 
     def _record(
         self,
@@ -158,25 +160,28 @@ class Intake:
                 state.created[record.delivery_id] = stored
         replays = [r.delivery_id for p in plans for r, _ in p.records if r.delivery_id not in state.created]
         existing = self.store.get_many(replays)
-        now = self.clock()
+        filings: dict[tuple[str, str, str], DigestFiling] = {}
+
+        def file(sub: Subscription, channel: Channel, kind: DigestKind, message: AlertMessage) -> None:
+            first = self.calendar.period(kind, message.matched_at)
+            key = (sub.id, channel.url, first.key)
+            if key not in filings:
+                filings[key] = DigestFiling(sub, channel, first, self._following(kind), [])
+            filings[key].messages.append(message)
+
         for plan in plans:
             sub = plan.subscription
             if sub is None:
                 continue
             if plan.digest is not None:
-                first = self.calendar.period(plan.digest, plan.message.matched_at)
                 for target in sub.channels:
-                    self.store.add_to_digest(
-                        plan.message, sub, target, first, self._following(plan.digest), now
-                    )
+                    file(sub, target, plan.digest, plan.message)
                 continue
             for record, channel in plan.records:
                 stored = state.created.get(record.delivery_id) or existing.get(record.delivery_id)
                 if channel is not None and stored is not None and stored.record.rate_limited:
-                    first = self.calendar.period("hourly", plan.message.matched_at)
-                    self.store.add_to_digest(
-                        plan.message, sub, channel, first, self._following("hourly"), now
-                    )
+                    file(sub, channel, "hourly", plan.message)
+        self.store.file_into_digests(list(filings.values()), self.clock())
         jobs = []
         for plan in plans:
             new = [state.created[r.delivery_id] for r, _ in plan.records if r.delivery_id in state.created]

@@ -9,7 +9,7 @@ index behind their aliases (no rollover: documents are read and updated by id).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +29,7 @@ from newsmon.core.es_index import IndexSpec, setup_index
 from newsmon.core.es_schema import write_alias
 from newsmon.core.settings import ElasticsearchSettings
 
-__all__ = ["DIGEST_MAX_ALERTS", "Conflict", "DeliveryStore", "StoreError", "Stored"]
+__all__ = ["DIGEST_MAX_ALERTS", "Conflict", "DeliveryStore", "DigestFiling", "StoreError", "Stored"]
 
 DIGEST_MAX_ALERTS = 1000  # a digest record holding this many alerts is sealed; more go to the next one
 _MAX_WALK = 5000
@@ -205,16 +205,22 @@ class DeliveryStore:
             return []
         return [_stored(h) for h in body["hits"]["hits"]]
 
-    def instant_counts(self, subscription_id: str, since: datetime) -> list[tuple[datetime, int]]:
-        """Alerts sent (or being sent) at once for ``subscription_id`` since ``since``, per minute:
-        (end of the minute, distinct alerts); what seeds the rate limiter after a restart."""
+    def instant_counts(
+        self, subscription_ids: Sequence[str], since: datetime
+    ) -> dict[str, list[tuple[datetime, int]]]:
+        """Per subscription of ``subscription_ids``: alerts sent (or being sent) at once since ``since``,
+        per minute as (end of the minute, distinct alerts); what seeds the rate limiter after a restart.
+        One search for all of them."""
+        wanted = list(dict.fromkeys(subscription_ids))
+        if not wanted:
+            return {}
         body = self._es.search(
             index=self.index,
             size=0,
             query={
                 "bool": {
                     "filter": [
-                        {"term": {"subscription_id": subscription_id}},
+                        {"terms": {"subscription_id": wanted}},
                         {"term": {"kind": "instant"}},
                         {"range": {"created_at": {"gte": since.isoformat()}}},
                     ],
@@ -222,16 +228,26 @@ class DeliveryStore:
                 }
             },
             aggs={
-                "minutes": {
-                    "date_histogram": {"field": "created_at", "fixed_interval": "1m", "min_doc_count": 1},
-                    "aggs": {"alerts": {"cardinality": {"field": "alert_ids"}}},
+                "subscriptions": {
+                    "terms": {"field": "subscription_id", "size": len(wanted)},
+                    "aggs": {
+                        "minutes": {
+                            "date_histogram": {
+                                "field": "created_at",
+                                "fixed_interval": "1m",
+                                "min_doc_count": 1,
+                            },
+                            "aggs": {"alerts": {"cardinality": {"field": "alert_ids"}}},
+                        }
+                    },
                 }
             },
         )
-        out = []
-        for bucket in body["aggregations"]["minutes"]["buckets"]:
-            end = datetime.fromtimestamp(bucket["key"] / 1000, since.tzinfo) + timedelta(minutes=1)
-            out.append((end, int(bucket["alerts"]["value"])))
+        out: dict[str, list[tuple[datetime, int]]] = {sub_id: [] for sub_id in wanted}
+        for sub in body["aggregations"]["subscriptions"]["buckets"]:
+            for bucket in sub["minutes"]["buckets"]:
+                end = datetime.fromtimestamp(bucket["key"] / 1000, since.tzinfo) + timedelta(minutes=1)
+                out.setdefault(sub["key"], []).append((end, int(bucket["alerts"]["value"])))
         return out
 
     # --- digests
@@ -245,49 +261,128 @@ class DeliveryStore:
         following: Callable[[Period], Period],
         now: datetime,
     ) -> str:
-        """File ``message`` into the digest of ``subscription`` x ``channel`` for period ``first``,
-        or, when that digest is sealed (being sent, sent, or full), the next open one. Idempotent:
-        a message already in one of those digests is not added again. Returns the period key.
+        """File one message (:meth:`file_into_digests`); returns the period key of its digest."""
+        (placed,) = self.file_into_digests(
+            [DigestFiling(subscription, channel, first, following, [message])], now
+        )
+        return placed[message.alert_id]
 
-        A digest record is created ``pending`` with ``next_attempt_at`` = the end of its period: the
-        worker picks it up then like any due delivery, and its claim (``attempts`` 1) seals it."""
-        period = first
+    def file_into_digests(self, filings: Sequence[DigestFiling], now: datetime) -> list[dict[str, str]]:
+        """File each filing's messages into the digest of its subscription x channel for its period
+        ``first`` or, when that digest is sealed (being sent, sent, or full), the next open one.
+        Idempotent: a message already in one of those digests is not added again. Returns, per
+        filing, alert id -> the period key of the digest holding it.
+
+        Batched: each round reads the digests concerned (``mget``) and writes every change in one
+        ``_bulk``, creating or conditionally replacing; a write that lost a race is read again next
+        round. A digest record is created ``pending`` with ``next_attempt_at`` = the end of its period:
+        the worker picks it up then like any due delivery, and its claim (``attempts`` 1) seals it."""
+        placed: list[dict[str, str]] = [{} for _ in filings]
+        work = [
+            _Filing(n, f, f.first, list({m.alert_id: m for m in f.messages}.values()))
+            for n, f in enumerate(filings)
+        ]
         for _ in range(_MAX_WALK):
-            ident = delivery_id(digest_id(subscription.id, period.key), channel.url)
-            stored = self.get(ident)
-            if stored is None:
-                record = DeliveryRecord(
-                    delivery_id=ident,
-                    kind="digest",
-                    alert_ids=[message.alert_id],
-                    subscription_id=subscription.id,
-                    owner=subscription.owner,
-                    channel=channel.redacted,
-                    status="pending",
-                    attempts=0,
-                    created_at=now,
-                    updated_at=now,
-                    next_attempt_at=period.end,
-                    period=period.key,
-                )
-                if self.create_one(record) is not None:
-                    return period.key
-                continue  # created meanwhile: read it
-            current = stored.record
-            if message.alert_id in current.alert_ids:
-                return period.key
-            if (
-                current.attempts > 0
-                or current.status != "pending"
-                or len(current.alert_ids) >= DIGEST_MAX_ALERTS
-            ):
-                period = following(period)
-                continue
-            try:
-                self.replace(
-                    stored, current.but(alert_ids=[*current.alert_ids, message.alert_id], updated_at=now)
-                )
-            except Conflict:
-                continue
-            return period.key
-        raise StoreError(f"no open digest found for subscription {subscription.id} after {_MAX_WALK} periods")
+            if not work:
+                return placed
+            current = self.get_many(w.ident() for w in work)
+            later: list[_Filing] = []
+            writes: list[tuple[_Filing, list[AlertMessage], dict[str, Any], dict[str, Any]]] = []
+            touched: set[str] = set()
+            for item in work:
+                ident = item.ident()
+                if ident in touched:  # another filing writes this digest this round: read it again next
+                    later.append(item)
+                    continue
+                stored = current.get(ident)
+                if stored is None:
+                    take, rest = item.messages[:DIGEST_MAX_ALERTS], item.messages[DIGEST_MAX_ALERTS:]
+                    record = item.new_record(take, now)
+                    action: dict[str, Any] = {"create": {"_id": ident}}
+                else:
+                    held = set(stored.record.alert_ids)
+                    for m in item.messages:
+                        if m.alert_id in held:
+                            placed[item.number][m.alert_id] = item.period.key
+                    new = [m for m in item.messages if m.alert_id not in held]
+                    if not new:
+                        continue
+                    sealed = stored.record.attempts > 0 or stored.record.status != "pending"
+                    room = DIGEST_MAX_ALERTS - len(held)
+                    if sealed or room <= 0:
+                        later.append(item.moved(new))
+                        continue
+                    take, rest = new[:room], new[room:]
+                    ids = [*stored.record.alert_ids, *(m.alert_id for m in take)]
+                    record = stored.record.but(alert_ids=ids, updated_at=now)
+                    action = {
+                        "index": {
+                            "_id": ident,
+                            "_index": stored.index,
+                            "if_seq_no": stored.seq_no,
+                            "if_primary_term": stored.primary_term,
+                        }
+                    }
+                touched.add(ident)
+                writes.append((item, rest, action, record.document()))
+                item.taken = take
+            if writes:
+                operations = [part for _, _, action, document in writes for part in (action, document)]
+                result = self._es.bulk(index=write_alias(self.index), operations=operations)
+                for (item, rest, _, _), answer in zip(writes, result["items"], strict=True):
+                    ((_, outcome),) = answer.items()
+                    if outcome.get("status") == 409:
+                        later.append(item)  # lost a race: read again
+                    elif outcome.get("error"):
+                        raise StoreError(f"digest {item.ident()} not stored: {outcome['error']}")
+                    else:
+                        for m in item.taken:
+                            placed[item.number][m.alert_id] = item.period.key
+                        if rest:
+                            later.append(item.moved(rest))
+            work = later
+        raise StoreError(f"no open digest found for {len(work)} filing(s) after {_MAX_WALK} periods")
+
+
+@dataclass
+class DigestFiling:
+    """Alerts of one subscription x channel to file into its digest of period ``first`` (or the next
+    open one): what the intake gathers per batch for :meth:`DeliveryStore.file_into_digests`."""
+
+    subscription: Subscription
+    channel: Channel
+    first: Period
+    following: Callable[[Period], Period]
+    messages: list[AlertMessage]
+
+
+@dataclass
+class _Filing:
+    number: int
+    filing: DigestFiling
+    period: Period
+    messages: list[AlertMessage]
+    taken: list[AlertMessage] = field(default_factory=list)
+
+    def ident(self) -> str:
+        return delivery_id(digest_id(self.filing.subscription.id, self.period.key), self.filing.channel.url)
+
+    def moved(self, messages: list[AlertMessage]) -> _Filing:
+        return _Filing(self.number, self.filing, self.filing.following(self.period), messages)
+
+    def new_record(self, messages: list[AlertMessage], now: datetime) -> DeliveryRecord:
+        subscription = self.filing.subscription
+        return DeliveryRecord(
+            delivery_id=self.ident(),
+            kind="digest",
+            alert_ids=[m.alert_id for m in messages],
+            subscription_id=subscription.id,
+            owner=subscription.owner,
+            channel=self.filing.channel.redacted,
+            status="pending",
+            attempts=0,
+            created_at=now,
+            updated_at=now,
+            next_attempt_at=self.period.end,
+            period=self.period.key,
+        )

@@ -3,7 +3,8 @@ match to the delivery service through the alerts topic.
 
 Per bundle (flushed every ``BATCH`` articles and at the end of the bundle): pick up created, changed
 and deleted subscriptions (:class:`alerts.live.LiveSubscriptions`, every ``alerts.reload_interval_s``),
-analyse the articles as Elasticsearch indexed them (one real-time ``_mtermvectors`` call), evaluate
+analyse the articles as Elasticsearch indexed them (one real-time ``_mtermvectors`` call for the
+``standard`` fields, the language fields derived through a token cache: :mod:`alerts.derived`), evaluate
 only candidate subscriptions, then for every match produce an :class:`alerts.model.AlertMessage` to
 ``alerts.topic`` (acks=all, idempotent producer) and index it in the alerts index under its
 deterministic id. Only then are the articles' Kafka messages emitted, so their offsets are committed
@@ -44,15 +45,17 @@ BATCH = 100
 # of the matching step: the runner may create several (one per bundle processor), and each would
 # otherwise compile every subscription again (one `_analyze` call per distinct term) on its first
 # batch - seconds of delay at 1,000 subscriptions, every time the runner adds an instance.
-_SHARED: dict[tuple[Any, ...], tuple[Any, threading.Lock]] = {}
+_SHARED: dict[tuple[Any, ...], tuple[Any, threading.Lock, Any]] = {}
 _SHARED_GUARD = threading.Lock()
 
 
 def _shared_live(
     alerts: AlertsSettings, es: ElasticsearchSettings, es_factory: Callable[[], Any] | None
-) -> tuple[Any, threading.Lock]:
+) -> tuple[Any, threading.Lock, Any]:
+    """(live subscriptions, their lock, the document reader) of this process."""
     from alerts.analysis import ElasticsearchAnalyzer
     from alerts.compile import QueryCompiler
+    from alerts.derived import DocumentReader
     from alerts.live import LiveSubscriptions
     from alerts.store import SubscriptionStore
 
@@ -68,7 +71,8 @@ def _shared_live(
                 client = Elasticsearch(**es.client_kwargs())  # lives as long as the process
             store = SubscriptionStore(client, alerts.subscriptions_index)
             compiler = QueryCompiler(ElasticsearchAnalyzer(client, es.index))
-            found = (LiveSubscriptions(store, compiler, alerts.reload_interval_s), threading.Lock())
+            live = LiveSubscriptions(store, compiler, alerts.reload_interval_s)
+            found = (live, threading.Lock(), DocumentReader(client, es.index))
             _SHARED[key] = found
         return found
 
@@ -106,7 +110,7 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
             from elasticsearch import Elasticsearch
 
             self._client = Elasticsearch(**self._es.client_kwargs())
-        self._live, self._live_lock = _shared_live(self._alerts, self._es, self._es_factory)
+        self._live, self._live_lock, self._reader = _shared_live(self._alerts, self._es, self._es_factory)
         self._es_outage = OutageLog(
             f"elasticsearch at {self._es.url} (alert matching)", hint="check `newsmon status`"
         )
@@ -197,8 +201,6 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
             yield in_global_window(message, message) if wrap else message
 
     def _match(self, batch: list[tuple[KafkaMessage, dict[str, Any]]]) -> list[AlertMessage]:
-        from alerts.document import fetch_documents
-
         sources = {str(doc["id"]): doc for _, doc in batch}
         with self._live_lock:  # one live set per process, shared by every instance of this step
             report = self._es_call(self._live.refresh)
@@ -215,9 +217,7 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
         self._active.set(active)
         if not active:
             return []
-        analysed = self._es_call(
-            lambda: fetch_documents(self._client, self._es.index, list(sources), sources)
-        )
+        analysed = self._es_call(lambda: self._reader.fetch(list(sources), sources))
         now = datetime.now(UTC)
         out = []
         with self._live_lock:

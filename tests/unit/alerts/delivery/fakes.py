@@ -96,9 +96,16 @@ class FakeES:
                         {"create": {"_id": meta["_id"], "status": 409, "error": {"type": "conflict"}}}
                     )
             else:
-                answer = self.index(index, meta["_id"], document)
-                items.append({"index": {**answer, "status": 200}})
-        return {"errors": any(i.get("create", {}).get("status") == 409 for i in items), "items": items}
+                condition = {k: meta[k] for k in ("if_seq_no", "if_primary_term") if k in meta}
+                try:
+                    answer = self.index(meta.get("_index", index), meta["_id"], document, **condition)
+                    items.append({"index": {**answer, "status": 200}})
+                except ConflictError:
+                    items.append(
+                        {"index": {"_id": meta["_id"], "status": 409, "error": {"type": "conflict"}}}
+                    )
+        errors = any(next(iter(i.values())).get("status") == 409 for i in items)
+        return {"errors": errors, "items": items}
 
     def source(self, base: str, ident: str) -> dict[str, Any]:
         return self.docs[_index(base)][ident][0]

@@ -17,7 +17,7 @@ from alerts.delivery.metrics import Counters
 from alerts.delivery.periods import DigestCalendar
 from alerts.delivery.ratelimit import RateLimiter
 from alerts.delivery.records import DeliveryRecord
-from alerts.delivery.store import Conflict, DeliveryStore
+from alerts.delivery.store import Conflict, DeliveryStore, DigestFiling
 from alerts.delivery.subscriptions import SubscriptionCache
 from alerts.delivery.worker import Deliverer, Job, channel_of
 from alerts.model import AlertArticle, AlertMessage, Channel, Subscription, alert_id
@@ -105,6 +105,60 @@ def test_digest_filing_is_idempotent_and_a_sealed_digest_passes_alerts_to_the_ne
     assert _file(store, sub, two, calendar) == "2026-11-30T14"  # already in the sealed one
     later = store.get(delivery_id(digest_id(sub.id, "2026-11-30T15"), HOOK))
     assert later is not None and later.record.alert_ids == [three.alert_id]
+
+
+def test_a_batch_files_many_alerts_in_one_write_and_overflow_goes_to_the_next_period(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import alerts.delivery.store as store_module
+
+    monkeypatch.setattr(store_module, "DIGEST_MAX_ALERTS", 3)
+    es, calendar, sub = FakeES(), DigestCalendar(), subscription(mode="hourly")
+    store = DeliveryStore(es, "d")
+    following = lambda p: calendar.following("hourly", p)  # noqa: E731
+    first = calendar.period("hourly", NOW)
+    msgs = [message(sub, n) for n in range(5)]
+    bulk_calls = 0
+    real_bulk = es.bulk
+
+    def counting_bulk(**kwargs: object) -> dict[str, object]:
+        nonlocal bulk_calls
+        bulk_calls += 1
+        return real_bulk(**kwargs)  # type: ignore[arg-type]
+
+    es.bulk = counting_bulk  # type: ignore[method-assign]
+    (placed,) = store.file_into_digests([DigestFiling(sub, sub.channels[0], first, following, msgs)], NOW)
+    assert [placed[m.alert_id] for m in msgs] == ["2026-11-30T14"] * 3 + ["2026-11-30T15"] * 2
+    assert bulk_calls == 2  # one write per digest, not per alert
+    # a replay of all five with one more: only the new one is added, after the others
+    (again,) = store.file_into_digests(
+        [DigestFiling(sub, sub.channels[0], first, following, [*msgs, message(sub, 5)])], NOW
+    )
+    assert again == {**placed, message(sub, 5).alert_id: "2026-11-30T15"}
+    later = store.get(delivery_id(digest_id(sub.id, "2026-11-30T15"), HOOK))
+    assert later is not None and later.record.alert_ids == [m.alert_id for m in (*msgs[3:], message(sub, 5))]
+
+
+def test_two_filings_reaching_the_same_digest_in_one_batch_both_land() -> None:
+    es, calendar, sub = FakeES(), DigestCalendar(), subscription(mode="hourly")
+    store = DeliveryStore(es, "d")
+    following = lambda p: calendar.following("hourly", p)  # noqa: E731
+    this_hour, next_hour = calendar.period("hourly", NOW), calendar.period("hourly", NOW + timedelta(hours=1))
+    _file(store, sub, message(sub, 0), calendar)
+    sealed = store.get(delivery_id(digest_id(sub.id, this_hour.key), HOOK))
+    assert sealed is not None
+    store.replace(sealed, sealed.record.but(attempts=1))  # being sent: later alerts walk on
+    late, on_time = message(sub, 1), message(sub, 2, NOW + timedelta(hours=1))
+    placed = store.file_into_digests(
+        [
+            DigestFiling(sub, sub.channels[0], this_hour, following, [late]),
+            DigestFiling(sub, sub.channels[0], next_hour, following, [on_time]),
+        ],
+        NOW,
+    )
+    assert placed == [{late.alert_id: next_hour.key}, {on_time.alert_id: next_hour.key}]
+    digest = store.get(delivery_id(digest_id(sub.id, next_hour.key), HOOK))
+    assert digest is not None and sorted(digest.record.alert_ids) == sorted([late.alert_id, on_time.alert_id])
 
 
 # --- worker
