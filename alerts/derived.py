@@ -6,12 +6,14 @@ Every text field is indexed under ``standard`` (``title``) and six language anal
 token alone, and they keep its position. And positions are what makes term vectors heavy (six times
 the bytes and the time). So, per batch of articles:
 
-1. ``_mtermvectors`` of the three ``standard`` fields *without* positions: each term and how often it
-   occurs, as indexed;
-2. the text is tokenized here (:mod:`alerts.standard_tokens`); where its terms and counts equal the
-   indexed ones (nearly always) they give the positions, otherwise the field's positions are fetched;
-3. the language fields are derived token by token through a process-wide cache token -> its terms
-   under each language analyzer, filled by ``_analyze`` calls on the index for tokens not seen before.
+1. the text is tokenized here (:mod:`alerts.standard_tokens`), giving terms with positions;
+2. one ``_mtermvectors`` request brings the three ``standard`` fields' terms and counts *without*
+   positions, as indexed, and the analysis of the tokens not seen before: an artificial document
+   (the tokens one per line) whose language sub-fields the index analyses exactly as it indexes them;
+   the answers fill a process-wide cache token -> its terms under each language analyzer;
+3. where the local terms and counts equal the indexed ones (nearly always) they stand, otherwise
+   that field's positions are fetched;
+4. the language fields are derived token by token from the cache.
 
 Fetched as indexed instead of derived:
 
@@ -46,8 +48,20 @@ __all__ = ["CONTEXT_CHARACTERS", "DocumentReader", "TokenAnalyses"]
 #: analyzer's fields fetched, not derived (its character filter joins the words around them)
 CONTEXT_CHARACTERS: dict[str, str] = {"ukrainian": "`\u00b4"}
 
-#: input tokens per ``_analyze`` call (Elasticsearch refuses more than 10,000 output tokens)
+#: tokens per artificial document analysed at once
 _ANALYZE_CHUNK = 2_000
+
+#: ``_mtermvectors`` options for a stored article's term frequencies
+_COUNTS_ONLY: dict[str, Any] = {
+    "positions": False,
+    "offsets": False,
+    "payloads": False,
+    "term_statistics": False,
+    "field_statistics": False,
+}
+
+#: the text field whose language sub-fields analyse tokens for the cache (any text field would do)
+_PROBE_FIELD = "title"
 
 #: terms of one token under each language analyzer, in ``LANGUAGE_ANALYZERS`` order; None when the
 #: token must not be derived
@@ -60,15 +74,18 @@ def _utf16_length(text: str) -> int:
 
 
 class TokenAnalyses:
-    """Process-wide cache: a ``standard`` token -> its terms under each language analyzer, filled
-    through ``_analyze``. Bounded: past ``max_tokens`` the older half is forgotten."""
+    """Process-wide cache: a ``standard`` token -> its terms under each language analyzer. Filled for
+    the tokens not seen yet with one ``_mtermvectors`` call on an artificial document (the tokens one
+    per line in ``title``; its language sub-fields analysed as the index defines them, with offsets
+    to give each term back to its token). Bounded: past ``max_tokens`` the older half is forgotten."""
 
     def __init__(
-        self, client: Any, index: str, analyzers: Sequence[str] | None = None, max_tokens: int = 200_000
+        self, client: Any, index: str, languages: Sequence[str] | None = None, max_tokens: int = 200_000
     ) -> None:
         self._client = client
         self._index = index
-        self.analyzers = tuple(analyzers or LANGUAGE_ANALYZERS.values())
+        self.languages = tuple(languages or LANGUAGE_ANALYZERS)
+        self._fields = [f"{_PROBE_FIELD}.{lang}" for lang in self.languages]
         self._max = max_tokens
         self._terms: dict[str, TokenTerms] = {}
         self._lock = threading.Lock()
@@ -80,67 +97,117 @@ class TokenAnalyses:
     def get(self, token: str) -> TokenTerms:
         return self._terms[token]
 
-    def ensure(self, tokens: Iterable[str]) -> None:
-        """Analyse the tokens not cached yet (one ``_analyze`` call per analyzer and chunk)."""
+    def unknown(self, tokens: Iterable[str]) -> list[list[str]]:
+        """The tokens not cached yet, in chunks (one artificial document each)."""
+        known = self._terms
+        new = list({t for t in tokens if t not in known})
+        return [new[i : i + _ANALYZE_CHUNK] for i in range(0, len(new), _ANALYZE_CHUNK)]
+
+    def requests(self, chunks: list[list[str]]) -> list[dict[str, Any]]:
+        """``_mtermvectors`` entries analysing ``chunks`` (to send alone or beside other documents)."""
+        return [
+            {
+                "doc": {_PROBE_FIELD: "\n".join(chunk)},
+                "fields": self._fields,
+                "offsets": True,
+                "positions": False,
+                "payloads": False,
+                "term_statistics": False,
+                "field_statistics": False,
+            }
+            for chunk in chunks
+        ]
+
+    def absorb(self, chunks: list[list[str]], entries: Sequence[Mapping[str, Any]]) -> None:
+        """Cache the analyses of ``chunks`` from the ``_mtermvectors`` answers to :meth:`requests`."""
+        results = [self._read(chunk, entry) for chunk, entry in zip(chunks, entries, strict=True)]
         with self._lock:
             known = self._terms
-            unknown = list({t for t in tokens if t not in known})
-            if not unknown:
-                return
-            if len(known) + len(unknown) > self._max:
+            added = sum(len(chunk) for chunk in chunks)
+            if len(known) + added > self._max:
                 for token in list(known)[: len(known) // 2]:
                     del known[token]
-            for start in range(0, len(unknown), _ANALYZE_CHUNK):
-                chunk = unknown[start : start + _ANALYZE_CHUNK]
-                per_analyzer = [self._analyze(analyzer, chunk) for analyzer in self.analyzers]
+            for chunk, per_language in zip(chunks, results, strict=True):
                 for n, token in enumerate(chunk):
-                    results = [terms[n] for terms in per_analyzer]
-                    known[token] = None if any(r is None for r in results) else _shared(token, results)
+                    terms = [found[n] for found in per_language]
+                    known[token] = None if any(t is None for t in terms) else _shared(token, terms)
 
-    def _analyze(self, analyzer: str, tokens: list[str]) -> list[tuple[str, ...] | None]:
-        """Terms of each token under ``analyzer``: the tokens are analysed as one text, one per line,
-        and each output term is given back to the token whose span holds it."""
-        starts, ends = [], []
-        offset = 0
-        for token in tokens:
-            starts.append(offset)
-            offset += _utf16_length(token)
-            ends.append(offset)
-            offset += 1  # the newline
-        self.analyze_calls += 1
-        body = self._client.indices.analyze(index=self._index, analyzer=analyzer, text="\n".join(tokens))
-        out: list[list[str] | None] = [[] for _ in tokens]
-        for item in body["tokens"]:
-            n = bisect_right(starts, int(item["start_offset"])) - 1
-            found = out[n] if n >= 0 else None
-            if found is None:
-                continue
-            if int(item["start_offset"]) != starts[n] or int(item["end_offset"]) != ends[n]:
-                out[n] = None  # not a term of exactly this token: fetch, do not derive
-            else:
-                found.append(str(item["token"]))
-        return [None if terms is None else tuple(terms) for terms in out]
+    def ensure(self, tokens: Iterable[str]) -> None:
+        """Analyse the tokens not cached yet (one request)."""
+        chunks = self.unknown(tokens)
+        if chunks:
+            self.analyze_calls += 1
+            response = self._client.mtermvectors(index=self._index, docs=self.requests(chunks))
+            self.absorb(chunks, response["docs"])
+
+    def _read(self, chunk: list[str], entry: Mapping[str, Any]) -> list[list[tuple[str, ...] | None]]:
+        """Per language, per token of ``chunk``: its terms (None: not exactly this token's)."""
+        starts, ends = _spans(chunk)
+        vectors = entry.get("term_vectors", {})
+        per_language = []
+        for name in self._fields:
+            found: list[list[str] | None] = [[] for _ in chunk]
+            for term, info in vectors.get(name, {}).get("terms", {}).items():
+                for occurrence in info.get("tokens", ()):
+                    start, end = int(occurrence["start_offset"]), int(occurrence["end_offset"])
+                    n = bisect_right(starts, start) - 1
+                    terms = found[n] if n >= 0 else None
+                    if terms is None:
+                        continue
+                    if start != starts[n] or end != ends[n]:
+                        found[n] = None  # not a term of exactly this token: fetch, do not derive
+                    else:
+                        terms.append(term)
+            per_language.append([None if t is None else tuple(t) for t in found])
+        return per_language
 
 
-def _positioned(counts: dict[str, dict[str, int]], source: Mapping[str, Any]) -> tuple[FieldTerms, list[str]]:
-    """The ``standard`` fields with positions, from the term frequencies Elasticsearch indexed and the
-    source text tokenized here; a field where the two disagree is left out and named (to fetch)."""
+def _spans(tokens: list[str]) -> tuple[list[int], list[int]]:
+    """Start and end offsets (UTF-16, as Java counts) of each token in the tokens joined by newlines."""
+    starts, ends = [], []
+    offset = 0
+    for token in tokens:
+        starts.append(offset)
+        offset += _utf16_length(token)
+        ends.append(offset)
+        offset += 1  # the newline
+    return starts, ends
+
+
+def _tokenized(source: Mapping[str, Any]) -> FieldTerms:
+    """The ``standard`` fields of ``source`` tokenized here: field -> term -> positions (fields with
+    equal texts, such as a summary equal to the content, share one dict: derived once)."""
     fields: FieldTerms = {}
-    unsure: list[str] = []
-    for name, indexed in counts.items():
+    seen: dict[str, dict[str, tuple[int, ...]]] = {}
+    for name in TEXT_FIELDS:
         text = source.get(name)
-        positions: dict[str, list[int]] = {}
-        if isinstance(text, str):
+        if not isinstance(text, str) or not text:
+            continue
+        terms = seen.get(text)
+        if terms is None:
+            positions: dict[str, list[int]] = {}
             for n, term in enumerate(standard_terms(text)):
                 found = positions.get(term)
                 if found is None:
                     positions[term] = [n]
                 else:
                     found.append(n)
-        if len(positions) == len(indexed) and all(
-            indexed.get(term) == len(at) for term, at in positions.items()
-        ):
-            fields[name] = {term: tuple(at) for term, at in positions.items()}
+            terms = seen[text] = {term: tuple(at) for term, at in positions.items()}
+        fields[name] = terms
+    return fields
+
+
+def _verified(local: FieldTerms, counts: dict[str, dict[str, int]]) -> tuple[FieldTerms, list[str]]:
+    """The fields of ``local`` whose terms and counts equal those Elasticsearch indexed, and the names
+    of the fields where they differ (their positions are fetched)."""
+    fields: FieldTerms = {}
+    unsure: list[str] = []
+    for name in TEXT_FIELDS:
+        indexed = counts.get(name, {})
+        terms = local.get(name, {})
+        if len(terms) == len(indexed) and all(indexed.get(term) == len(at) for term, at in terms.items()):
+            if terms:
+                fields[name] = terms
         else:
             unsure.append(name)
     return fields, unsure
@@ -160,10 +227,11 @@ class DocumentReader:
         self._client = client
         self._index = index
         self._subfields = tuple(LANGUAGE_ANALYZERS)
-        self.analyses = analyses or TokenAnalyses(client, index, tuple(LANGUAGE_ANALYZERS.values()))
-        if self.analyses.analyzers != tuple(LANGUAGE_ANALYZERS.values()):
+        self.analyses = analyses or TokenAnalyses(client, index)
+        if self.analyses.languages != self._subfields:
             raise ValueError("TokenAnalyses must cover LANGUAGE_ANALYZERS in order")
         self.fetched_fields = 0  # fields fetched with positions: not derivable or not tokenized alike
+        self.requests = 0  # requests to Elasticsearch
         self._context = {
             lang: regex.compile(rf"\w[{regex.escape(chars)}]\w")
             for lang, analyzer in LANGUAGE_ANALYZERS.items()
@@ -198,6 +266,7 @@ class DocumentReader:
     def _positions(self, requests: dict[str, list[str]]) -> dict[str, FieldTerms]:
         """field -> term -> positions, fetched, for the documents and fields in ``requests``."""
         self.fetched_fields += sum(len(fields) for fields in requests.values())
+        self.requests += 1
         found = self._mtermvectors(list(requests.items()), positions=True)
         return {doc_id: term_vector_fields(vectors) for doc_id, vectors in found.items()}
 
@@ -205,16 +274,34 @@ class DocumentReader:
         """Analysed documents for ``ids`` (their sources are in ``sources``; ids Elasticsearch does not
         know, or without a source, are skipped)."""
         wanted = [i for i in ids if i in sources]
-        # 1. term frequencies of the standard fields, as indexed; positions from tokenizing here
-        indexed = self._mtermvectors([(doc_id, list(TEXT_FIELDS)) for doc_id in wanted], positions=False)
+        # 1. tokenize here; then one request: the term frequencies of the standard fields as indexed,
+        #    and the analysis of the tokens not cached yet
+        local = {doc_id: _tokenized(sources[doc_id]) for doc_id in wanted}
+        chunks = self.analyses.unknown(
+            t for fields in local.values() for terms in fields.values() for t in terms
+        )
+        self.requests += 1
+        response = self._client.mtermvectors(
+            index=self._index,
+            docs=[
+                *({"_id": doc_id, "fields": list(TEXT_FIELDS), **_COUNTS_ONLY} for doc_id in wanted),
+                *self.analyses.requests(chunks),
+            ],
+            realtime=True,
+        )
+        entries = response["docs"]
+        if chunks:
+            self.analyses.absorb(chunks, entries[len(wanted) :])
         base: dict[str, FieldTerms] = {}
         to_fetch: dict[str, list[str]] = {}
-        for doc_id, vectors in indexed.items():
+        for doc_id, entry in zip(wanted, entries, strict=False):
+            if not entry.get("found"):
+                continue
             counts = {
                 name: {term: info["term_freq"] for term, info in body.get("terms", {}).items()}
-                for name, body in vectors.items()
+                for name, body in entry.get("term_vectors", {}).items()
             }
-            base[doc_id], unsure = _positioned(counts, sources[doc_id])
+            base[doc_id], unsure = _verified(local[doc_id], counts)
             needed = [*unsure, *self._fetched_subfields(sources[doc_id])]
             if needed:
                 to_fetch[doc_id] = needed
@@ -222,8 +309,10 @@ class DocumentReader:
         fetched = self._positions(to_fetch) if to_fetch else {}
         for doc_id, exact in fetched.items():
             base[doc_id].update({name: terms for name, terms in exact.items() if name in TEXT_FIELDS})
+        if fetched:  # their tokens may be new
+            self.requests += 1
+            self.analyses.ensure(t for fields in fetched.values() for terms in fields.values() for t in terms)
         # 3. the language fields, derived token by token
-        self.analyses.ensure({t for fields in base.values() for terms in fields.values() for t in terms})
         get = self.analyses.get
         out: list[AnalyzedDocument] = []
         underivable: dict[str, list[str]] = {}
@@ -247,11 +336,18 @@ class DocumentReader:
 
     def _derive(self, fields: FieldTerms, get: Any) -> FieldTerms | None:
         derived: FieldTerms = {}
+        done: dict[int, list[dict[str, tuple[int, ...]]]] = {}  # id of a shared terms dict -> its result
         for base in TEXT_FIELDS:
             terms = fields.get(base)
             if not terms:
                 continue
-            per_lang: list[dict[str, tuple[int, ...]]] = [{} for _ in self._subfields]
+            per_lang = done.get(id(terms))
+            if per_lang is not None:
+                for lang, out in zip(self._subfields, per_lang, strict=True):
+                    if out:
+                        derived[f"{base}.{lang}"] = out
+                continue
+            per_lang = done[id(terms)] = [{} for _ in self._subfields]
             for term, positions in terms.items():
                 analysed = get(term)
                 if analysed is None:

@@ -177,6 +177,17 @@ def _alert_keys(on_topic: dict[str, float], produced: dict[str, float]) -> list[
     return [(a, _TOPIC_ARTICLE[a]) for a in on_topic if _TOPIC_ARTICLE.get(a) in produced]
 
 
+def _enriched_times(es: Any, index: str) -> dict[str, float]:
+    """article id -> when the pipeline built its document (``indexed_at``, set after enrichment)."""
+    from elasticsearch.helpers import scan
+
+    es.indices.refresh(index=index)
+    out = {}
+    for hit in scan(es, index=index, query={"query": {"match_all": {}}}, _source=["indexed_at"]):
+        out[hit["_id"]] = datetime.fromisoformat(hit["_source"]["indexed_at"]).timestamp()
+    return out
+
+
 def _free_port() -> int:
     import socket
 
@@ -199,7 +210,16 @@ def _print_stage_metrics(port: int) -> None:
         if line and not line.startswith("#") and ("alerts_match" in line or "bulk_" in line):
             name, _, value = line.rpartition(" ")
             values[name] = float(value)
-    for stage in ("alerts_match_batch_ms", "alerts_match_batch_size", "bulk_latency_ms", "bulk_batch_size"):
+    stages = (
+        "alerts_match_batch_ms",
+        "alerts_match_read_ms",
+        "alerts_match_eval_ms",
+        "alerts_match_publish_ms",
+        "alerts_match_batch_size",
+        "bulk_latency_ms",
+        "bulk_batch_size",
+    )
+    for stage in stages:
         found = {k: v for k, v in values.items() if stage in k}
         count = next((v for k, v in found.items() if k.endswith("_count")), 0.0)
         total = next((v for k, v in found.items() if k.endswith("_sum")), 0.0)
@@ -394,6 +414,13 @@ def main() -> None:
             )
             print(f"  produce->alerts topic {p1}; alerts topic->webhook {p2}")
         print(f"  alerts on the alerts topic: {len(on_topic)}, delivered in time: {len(arrivals)}")
+        built = _enriched_times(es, settings.elasticsearch.index)
+        stage0 = [built[a] - t for a, t in produced.items() if a in built]
+        if stage0:
+            print(
+                f"  produce->document built (read, validate, enrich) p50={_percentile(stage0, 0.5):.2f}s "
+                f"p95={_percentile(stage0, 0.95):.2f}s ({len(stage0)} articles)"
+            )
         print(
             f"rate={achieved:.1f}/s articles={total} subscriptions={args.subscriptions} "
             f"alerts_received={len(latencies)} distinct_keys={len(keys)} "

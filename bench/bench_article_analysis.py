@@ -10,7 +10,7 @@ articles, wall clock:
 * ``fetched``: :func:`alerts.document.fetch_documents`, every text field's term vectors with
   positions from ``_mtermvectors`` (21 fields: what the matching step did before);
 * ``derived, cold``: :class:`alerts.derived.DocumentReader` with an empty token cache (the first
-  batches after a start: every token is sent to ``_analyze``);
+  batches after a start: every token is analysed);
 * ``derived, warm``: the same reader on articles it has not read, after the cache holds the tokens of
   the others (steady state: only new tokens are analysed).
 
@@ -70,13 +70,13 @@ def main() -> None:
                 t0 = time.perf_counter()
                 exact = fetch_documents(client, settings.index, batch, docs)
                 t1 = time.perf_counter()
-                calls = reader.analyses.analyze_calls
+                calls = reader.requests
                 derived = reader.fetch(batch, docs)
                 t2 = time.perf_counter()
                 fetched_ms.append(1000 * (t1 - t0))
                 (cold_ms if n < half else warm_ms).append(1000 * (t2 - t1))
                 if n >= half:
-                    analyse_calls.append(reader.analyses.analyze_calls - calls)
+                    analyse_calls.append(reader.requests - calls)
                 if {d.id: d.fields for d in exact} != {d.id: d.fields for d in derived}:
                     raise SystemExit("derived documents differ from the fetched ones")
             if not warm_ms:
@@ -93,8 +93,8 @@ def main() -> None:
             p90 = statistics.quantiles(values, n=10)[-1] if len(values) > 1 else values[0]
             print(f"{name:<16} {median:>20.0f} {p90:>8.0f} {median / 100:>11.2f}")
         print(
-            f"warm batches: {statistics.mean(analyse_calls):.1f} _analyze calls per batch "
-            f"(6 per batch with new tokens); cache {tokens} tokens after one round"
+            f"warm batches: {statistics.mean(analyse_calls):.2f} requests per batch; "
+            f"cache {tokens} tokens after one round"
         )
     finally:
         quiet = client.options(ignore_status=(400, 404))

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,6 +102,9 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
         self._rejected = Metrics.counter("alerts", "alert_documents_rejected")
         self._batch_sizes = Metrics.distribution("alerts", "match_batch_size")
         self._latency = Metrics.distribution("alerts", "match_batch_ms")  # analyse + match + publish
+        self._read_ms = Metrics.distribution("alerts", "match_read_ms")  # the articles' analysed terms
+        self._eval_ms = Metrics.distribution("alerts", "match_eval_ms")  # candidates + evaluation
+        self._publish_ms = Metrics.distribution("alerts", "match_publish_ms")  # topic + alerts index
 
     def setup(self) -> None:
         quiet_client_loggers()
@@ -111,6 +115,7 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
 
             self._client = Elasticsearch(**self._es.client_kwargs())
         self._live, self._live_lock, self._reader = _shared_live(self._alerts, self._es, self._es_factory)
+        self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alerts-index")
         self._es_outage = OutageLog(
             f"elasticsearch at {self._es.url} (alert matching)", hint="check `newsmon status`"
         )
@@ -180,13 +185,17 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
         started = time.monotonic()
         alerts = self._match(batch)
         if alerts:
+            publish_started = time.monotonic()
+            # the alerts index is written while the producer waits for the brokers' acknowledgements
+            indexing = self._indexer.submit(self._index_alerts, alerts)
             retry_forever(
                 lambda: self._produce(alerts),
                 is_transient_kafka_error,
                 self._kafka_outage,
                 on_retry=self._reset_producer,
             )
-            self._index_alerts(alerts)
+            indexing.result()
+            self._publish_ms.update(int((time.monotonic() - publish_started) * 1000))
             self._matched.inc(len(alerts))
             for m in alerts:
                 alert_log.info(
@@ -217,11 +226,15 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
         self._active.set(active)
         if not active:
             return []
+        started = time.monotonic()
         analysed = self._es_call(lambda: self._reader.fetch(list(sources), sources))
+        read = time.monotonic()
         now = datetime.now(UTC)
         out = []
         with self._live_lock:
             matched = [(doc, self._live.match(doc, sources[doc.id])) for doc in analysed]
+        self._read_ms.update(int((read - started) * 1000))
+        self._eval_ms.update(int((time.monotonic() - read) * 1000))
         for doc, subs in matched:
             source = sources[doc.id]
             for sub in subs:
@@ -241,6 +254,8 @@ class _MatchFn(beam.DoFn):  # type: ignore[misc]
         return out
 
     def teardown(self) -> None:
+        if getattr(self, "_indexer", None) is not None:
+            self._indexer.shutdown(wait=True)
         if self._producer is not None and self._producer_factory is None:
             try:
                 self._producer.close(timeout=5)
