@@ -120,7 +120,12 @@ def _queries(records: list[ArticleRecord], count: int, rng: random.Random) -> li
 
 def _env(settings: Settings) -> dict[str, str]:
     k, es, a = settings.kafka, settings.elasticsearch, settings.alerts
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NEWSMON_")}
+    # the caller's NEWSMON_PIPELINE__* pass through (to compare pipeline settings)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("NEWSMON_") or key.startswith("NEWSMON_PIPELINE__")
+    }
     env.update(
         {
             "NEWSMON_KAFKA__BOOTSTRAP_SERVERS": k.bootstrap_servers,
@@ -207,7 +212,7 @@ def _print_stage_metrics(port: int) -> None:
         return
     values = {}
     for line in text.splitlines():
-        if line and not line.startswith("#") and ("alerts_match" in line or "bulk_" in line):
+        if line and not line.startswith("#") and any(k in line for k in ("alerts_match", "bulk_", "polls")):
             name, _, value = line.rpartition(" ")
             values[name] = float(value)
     stages = (
@@ -219,6 +224,9 @@ def _print_stage_metrics(port: int) -> None:
         "bulk_latency_ms",
         "bulk_batch_size",
     )
+    polls = sum(v for k, v in values.items() if "kafka_source_polls" in k)
+    if polls:
+        print(f"  kafka polls (one per partition per bundle): {polls:.0f}")
     for stage in stages:
         found = {k: v for k, v in values.items() if stage in k}
         count = next((v for k, v in found.items() if k.endswith("_count")), 0.0)

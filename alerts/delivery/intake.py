@@ -4,8 +4,8 @@ before it commits the batch's offsets.
 Per alert, with its subscription as it is now:
 
 * deleted, disabled or without channels: a ``skipped`` record (why, in ``last_error``);
-* ``instant`` mode within the rate limit: a ``pending`` instant record per channel, handed to the
-  workers at once (the fast path);
+* ``instant`` mode within the rate limit: a ``pending`` instant record per channel, created claimed
+  for its first attempt and handed to the workers at once (the fast path);
 * ``instant`` mode over the rate limit: a ``skipped`` instant record per channel saying so, and the
   alert filed into the channel's *hourly* digest;
 * ``hourly``/``daily`` mode: the alert filed into each channel's digest of its period.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from alerts.delivery.ids import delivery_id
 from alerts.delivery.periods import DigestCalendar, DigestKind, Period
@@ -73,12 +73,14 @@ class Intake:
         limiter: RateLimiter,
         calendar: DigestCalendar,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        lease_s: float = 60.0,
     ) -> None:
         self.store = store
         self.subscriptions = subscriptions
         self.limiter = limiter
         self.calendar = calendar
         self.clock = clock
+        self.lease_s = lease_s
 
     # --- deciding
 
@@ -100,6 +102,10 @@ class Intake:
         why: str | None,
     ) -> DeliveryRecord:
         now = self.clock()
+        # A pending delivery is created already claimed for its first attempt (attempts 1, leased):
+        # the worker this batch hands it to sends it without another write, and if this service
+        # dies first, the delivery is due again when the lease runs out (worker module docstring).
+        pending = status == "pending"
         return DeliveryRecord(
             delivery_id=delivery_id(message.alert_id, channel.url if channel else ""),
             kind="instant",
@@ -108,11 +114,11 @@ class Intake:
             owner=sub.owner if sub else message.owner,
             channel=channel.redacted if channel else "",
             status=status,
-            attempts=0,
+            attempts=1 if pending else 0,
             last_error=why,
             created_at=now,
             updated_at=now,
-            next_attempt_at=now if status == "pending" else None,
+            next_attempt_at=now + timedelta(seconds=self.lease_s) if pending else None,
         )
 
     def plan(self, message: AlertMessage, sub: Subscription | None) -> Plan:
@@ -192,7 +198,7 @@ class Intake:
                 stored = state.created.get(record.delivery_id)
                 if stored is not None and stored.record.status == "pending" and channel is not None:
                     messages = {plan.message.alert_id: plan.message}
-                    jobs.append(Job(stored, plan.subscription, channel, messages))
+                    jobs.append(Job(stored, plan.subscription, channel, messages, claimed=True))
         skipped = sum(
             1
             for p in plans

@@ -137,7 +137,7 @@ class NotifyService:
             self.clock,
         )
         dispatcher = Dispatcher(deliverer, self.options.workers, self._stop)
-        intake = Intake(store, subscriptions, RateLimiter(), calendar, self.clock)
+        intake = Intake(store, subscriptions, RateLimiter(), calendar, self.clock, deliverer.lease_s)
         exporter: Any = None
         consumer: Any = None
         poller: threading.Thread | None = None

@@ -8,7 +8,8 @@ Each attempt is *claimed* first: ``attempts`` + 1 and ``next_attempt_at`` = now 
 conditionally, so one worker of one process sends it. Then it is sent, then the outcome recorded. A
 service that dies between sending and recording leaves the claim; when the lease has run out the
 delivery is due again and is sent again with the same ``Idempotency-Key``: at least once, and a
-receiver that keeps the keys it has seen drops the repeat.
+receiver that keeps the keys it has seen drops the repeat. A new instant delivery is created
+claimed for its first attempt by the intake (one write less on the fast path; ``Job.claimed``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Job:
     subscription: Subscription | None = None
     channel: Channel | None = None
     messages: dict[str, AlertMessage] = field(default_factory=dict)
+    claimed: bool = False  # created claimed by the intake: this attempt is ours already
 
 
 def channel_of(subscription: Subscription, record: DeliveryRecord) -> Channel | None:
@@ -118,6 +120,10 @@ class Deliverer:
             if channel is None:
                 self._skip(stored, "channel removed from the subscription")
                 return
+        if job.claimed:
+            result = self._send(record, subscription, channel, job.messages)
+            self._record(stored, channel, result)
+            return
         if record.attempts >= self.max_attempts:
             reason = (
                 record.last_error or "the last attempt's outcome is unknown (the service stopped during it)"

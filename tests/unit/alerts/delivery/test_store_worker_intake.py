@@ -227,6 +227,48 @@ def test_a_successful_attempt_is_recorded_delivered() -> None:
     assert len(sender.sent) == 1
 
 
+def test_a_new_instant_delivery_is_created_claimed_and_sent_with_two_writes_in_all() -> None:
+    sub = subscription()
+    intake, es, _ = _intake(sub)
+    msg = message(sub, 1)
+    (job,) = intake.record([intake.plan(msg, sub)]).jobs
+    assert job.claimed and job.stored.record.attempts == 1
+    # not due until the lease runs out: no poller (here or elsewhere) takes it meanwhile
+    assert job.stored.record.next_attempt_at == NOW + timedelta(seconds=intake.lease_s)
+    sender = ScriptedSender([SendResult(True)])
+    deliverer, _, _ = _deliverer(es, FakeSubscriptionStore(sub), FakeChannels({HOOK: sender}))
+    writes = []
+    real_index = es.index
+
+    def counting_index(*args: object, **kwargs: object) -> dict[str, object]:
+        writes.append(kwargs.get("id"))
+        return real_index(*args, **kwargs)  # type: ignore[arg-type]
+
+    es.index = counting_index  # type: ignore[method-assign]
+    deliverer.attempt(job)
+    stored = DeliveryStore(es, "d").get(job.stored.record.delivery_id)
+    assert stored is not None and (stored.record.status, stored.record.attempts) == ("delivered", 1)
+    assert writes == [job.stored.record.delivery_id]  # the outcome only: no claim write
+    assert len(sender.sent) == 1
+
+
+def test_a_created_claim_left_by_a_crash_is_due_after_the_lease_and_sent_again() -> None:
+    sub = subscription()
+    intake, es, _ = _intake(sub)
+    msg = message(sub, 1)
+    (job,) = intake.record([intake.plan(msg, sub)]).jobs  # ... and the service dies before sending
+    store = DeliveryStore(es, "d")
+    due = store.get(job.stored.record.delivery_id)  # what the poller finds once the lease has run out
+    assert due is not None and due.record.status == "pending"
+    assert due.record.next_attempt_at is not None and due.record.next_attempt_at < NOW + timedelta(hours=1)
+    sender = ScriptedSender([SendResult(True)])
+    deliverer, _, _ = _deliverer(es, FakeSubscriptionStore(sub), FakeChannels({HOOK: sender}))
+    deliverer.attempt(Job(due))  # the poller's job: claimed again (attempt 2), same key
+    stored = store.get(due.record.delivery_id)
+    assert stored is not None and (stored.record.status, stored.record.attempts) == ("delivered", 2)
+    assert sender.sent[0].idempotency_key == due.record.delivery_id
+
+
 def test_a_transient_failure_schedules_a_retry_with_backoff() -> None:
     deliverer, store, _, counters, _, msg = _setup(SendResult(False, False, "HTTP 503"))
     record = _attempt(deliverer, store, msg)
