@@ -7,12 +7,14 @@ token alone, and they keep its position. And positions are what makes term vecto
 the bytes and the time). So, per batch of articles:
 
 1. the text is tokenized here (:mod:`alerts.standard_tokens`), giving terms with positions;
-2. one ``_mtermvectors`` request brings the three ``standard`` fields' terms and counts *without*
-   positions, as indexed, and the analysis of the tokens not seen before: an artificial document
-   (the tokens one per line) whose language sub-fields the index analyses exactly as it indexes them;
-   the answers fill a process-wide cache token -> its terms under each language analyzer;
-3. where the local terms and counts equal the indexed ones (nearly always) they stand, otherwise
-   that field's positions are fetched;
+2. one ``_mtermvectors`` request on the write index brings, for artificial documents (so no
+   real-time read forces a refresh of the shard just written), the three ``standard`` fields' terms
+   and counts *without* positions, exactly as the index analyses the article's text, and the
+   analysis of the tokens not seen before: one more artificial document (the tokens one per line)
+   whose language sub-fields the index analyses as it indexes them; the answers fill a process-wide
+   cache token -> its terms under each language analyzer;
+3. where the local terms and counts equal the index's (nearly always) they stand, otherwise that
+   field's positions are fetched;
 4. the language fields are derived token by token from the cache.
 
 Fetched as indexed instead of derived:
@@ -39,7 +41,7 @@ import regex
 
 from alerts.document import AnalyzedDocument, FieldTerms, keyword_values, term_vector_fields
 from alerts.standard_tokens import standard_terms
-from newsmon.core.es_schema import LANGUAGE_ANALYZERS
+from newsmon.core.es_schema import LANGUAGE_ANALYZERS, write_alias
 from newsmon.core.query_syntax import TEXT_FIELDS
 
 __all__ = ["CONTEXT_CHARACTERS", "DocumentReader", "TokenAnalyses"]
@@ -51,7 +53,7 @@ CONTEXT_CHARACTERS: dict[str, str] = {"ukrainian": "`\u00b4"}
 #: tokens per artificial document analysed at once
 _ANALYZE_CHUNK = 2_000
 
-#: ``_mtermvectors`` options for a stored article's term frequencies
+#: ``_mtermvectors`` options for an article's term frequencies
 _COUNTS_ONLY: dict[str, Any] = {
     "positions": False,
     "offsets": False,
@@ -59,6 +61,9 @@ _COUNTS_ONLY: dict[str, Any] = {
     "term_statistics": False,
     "field_statistics": False,
 }
+
+#: ``_mtermvectors`` options for fields fetched with positions
+_WITH_POSITIONS: dict[str, Any] = {**_COUNTS_ONLY, "positions": True}
 
 #: the text field whose language sub-fields analyse tokens for the cache (any text field would do)
 _PROBE_FIELD = "title"
@@ -83,7 +88,7 @@ class TokenAnalyses:
         self, client: Any, index: str, languages: Sequence[str] | None = None, max_tokens: int = 200_000
     ) -> None:
         self._client = client
-        self._index = index
+        self._target = write_alias(index)  # one concrete index (the read alias may span several)
         self.languages = tuple(languages or LANGUAGE_ANALYZERS)
         self._fields = [f"{_PROBE_FIELD}.{lang}" for lang in self.languages]
         self._max = max_tokens
@@ -137,7 +142,7 @@ class TokenAnalyses:
         chunks = self.unknown(tokens)
         if chunks:
             self.analyze_calls += 1
-            response = self._client.mtermvectors(index=self._index, docs=self.requests(chunks))
+            response = self._client.mtermvectors(index=self._target, docs=self.requests(chunks))
             self.absorb(chunks, response["docs"])
 
     def _read(self, chunk: list[str], entry: Mapping[str, Any]) -> list[list[tuple[str, ...] | None]]:
@@ -172,6 +177,11 @@ def _spans(tokens: list[str]) -> tuple[list[int], list[int]]:
         ends.append(offset)
         offset += 1  # the newline
     return starts, ends
+
+
+def _texts(source: Mapping[str, Any]) -> dict[str, str]:
+    """The text fields of ``source``, as an artificial document."""
+    return {name: text for name in TEXT_FIELDS if isinstance(text := source.get(name), str)}
 
 
 def _tokenized(source: Mapping[str, Any]) -> FieldTerms:
@@ -219,13 +229,14 @@ def _shared(token: str, results: list[tuple[str, ...] | None]) -> tuple[tuple[st
 
 
 class DocumentReader:
-    """Reads just-indexed articles as the matcher needs them (:class:`AnalyzedDocument`): the
-    ``standard`` fields from ``_mtermvectors``, the language fields derived (module docstring).
+    """Reads articles as the matcher needs them (:class:`AnalyzedDocument`), analysed as the index
+    analyses them: the ``standard`` fields checked through ``_mtermvectors``, the language fields
+    derived (module docstring).
     One per process, shared by the pipeline's matching steps; thread-safe."""
 
     def __init__(self, client: Any, index: str, analyses: TokenAnalyses | None = None) -> None:
         self._client = client
-        self._index = index
+        self._target = write_alias(index)  # one concrete index, whose mapping analyses the texts
         self._subfields = tuple(LANGUAGE_ANALYZERS)
         self.analyses = analyses or TokenAnalyses(client, index)
         if self.analyses.languages != self._subfields:
@@ -248,31 +259,31 @@ class DocumentReader:
             for base in TEXT_FIELDS
         ]
 
-    def _mtermvectors(self, requests: list[tuple[str, list[str]]], positions: bool) -> dict[str, Any]:
+    def _positions(
+        self, requests: dict[str, list[str]], sources: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, FieldTerms]:
+        """field -> term -> positions as the index analyses them, for the documents and fields in
+        ``requests`` (their texts sent as artificial documents)."""
         if not requests:
             return {}
-        response = self._client.mtermvectors(
-            index=self._index,
-            docs=[{"_id": doc_id, "fields": fields} for doc_id, fields in requests],
-            positions=positions,
-            offsets=False,
-            payloads=False,
-            term_statistics=False,
-            field_statistics=False,
-            realtime=True,
-        )
-        return {e["_id"]: e.get("term_vectors", {}) for e in response["docs"] if e.get("found")}
-
-    def _positions(self, requests: dict[str, list[str]]) -> dict[str, FieldTerms]:
-        """field -> term -> positions, fetched, for the documents and fields in ``requests``."""
         self.fetched_fields += sum(len(fields) for fields in requests.values())
         self.requests += 1
-        found = self._mtermvectors(list(requests.items()), positions=True)
-        return {doc_id: term_vector_fields(vectors) for doc_id, vectors in found.items()}
+        ids = list(requests)
+        response = self._client.mtermvectors(
+            index=self._target,
+            docs=[
+                {"doc": _texts(sources[doc_id]), "fields": requests[doc_id], **_WITH_POSITIONS}
+                for doc_id in ids
+            ],
+        )
+        return {
+            doc_id: term_vector_fields(entry.get("term_vectors", {}))
+            for doc_id, entry in zip(ids, response["docs"], strict=True)
+        }
 
     def fetch(self, ids: Iterable[str], sources: Mapping[str, Mapping[str, Any]]) -> list[AnalyzedDocument]:
-        """Analysed documents for ``ids`` (their sources are in ``sources``; ids Elasticsearch does not
-        know, or without a source, are skipped)."""
+        """Analysed documents for ``ids`` (their sources are in ``sources``; ids without a source are
+        skipped). The articles need not be indexed: their texts are analysed by the index's mapping."""
         wanted = [i for i in ids if i in sources]
         # 1. tokenize here; then one request: the term frequencies of the standard fields as indexed,
         #    and the analysis of the tokens not cached yet
@@ -282,12 +293,14 @@ class DocumentReader:
         )
         self.requests += 1
         response = self._client.mtermvectors(
-            index=self._index,
+            index=self._target,
             docs=[
-                *({"_id": doc_id, "fields": list(TEXT_FIELDS), **_COUNTS_ONLY} for doc_id in wanted),
+                *(
+                    {"doc": _texts(sources[doc_id]), "fields": list(TEXT_FIELDS), **_COUNTS_ONLY}
+                    for doc_id in wanted
+                ),
                 *self.analyses.requests(chunks),
             ],
-            realtime=True,
         )
         entries = response["docs"]
         if chunks:
@@ -295,8 +308,6 @@ class DocumentReader:
         base: dict[str, FieldTerms] = {}
         to_fetch: dict[str, list[str]] = {}
         for doc_id, entry in zip(wanted, entries, strict=False):
-            if not entry.get("found"):
-                continue
             counts = {
                 name: {term: info["term_freq"] for term, info in body.get("terms", {}).items()}
                 for name, body in entry.get("term_vectors", {}).items()
@@ -306,7 +317,7 @@ class DocumentReader:
             if needed:
                 to_fetch[doc_id] = needed
         # 2. positions from Elasticsearch where tokenizing here disagreed, and the context-bound fields
-        fetched = self._positions(to_fetch) if to_fetch else {}
+        fetched = self._positions(to_fetch, sources)
         for doc_id, exact in fetched.items():
             base[doc_id].update({name: terms for name, terms in exact.items() if name in TEXT_FIELDS})
         if fetched:  # their tokens may be new
@@ -328,7 +339,7 @@ class DocumentReader:
             fields.update(fetched.get(doc_id, {}))  # fetched sub-fields replace derived ones
             out.append(AnalyzedDocument(doc_id, {**keyword_values(sources[doc_id]), **fields}))
         if underivable:  # a token that must not be derived: every language field as indexed
-            indexed_as = self._positions(underivable)
+            indexed_as = self._positions(underivable, sources)
             for doc in out:
                 if doc.id in indexed_as:
                     doc.fields.update(indexed_as[doc.id])

@@ -14,7 +14,7 @@ from newsmon.cli.services_cmd import render_table
 from newsmon.core.settings import ServicesSettings
 from newsmon.services import LocalServices, ServiceError, ServiceStatus
 from newsmon.services.ports import ensure_ports_free, is_loopback, port_free
-from newsmon.services.prism import installed_beam_version
+from newsmon.services.prism import PATCHES, Patch, PrismBuilder, apply_patches, installed_beam_version
 
 
 def _free_port() -> int:
@@ -82,8 +82,34 @@ def test_prism_binary_is_cached_per_beam_version(settings: ServicesSettings) -> 
     binary.parent.mkdir(parents=True)
     binary.write_text("#!/bin/sh\n")
     binary.chmod(0o755)
+    builder = PrismBuilder(settings.model_copy(update={"beam_version": version}))
+    assert not builder.built()  # a binary without the record of its patches is built again
+    (binary.parent / "patches").write_text("".join(f"{p.name}\n" for p in PATCHES.get(version, ())))
+    assert builder.built()
     assert svc.prism_binary() == binary  # no build: cached
     assert svc.status(["prism"])[0].healthy
+
+
+def test_a_patch_applies_once_or_the_build_stops_with_what_to_do(tmp_path: Path) -> None:
+    source = tmp_path / "go" / "x.go"
+    source.parent.mkdir()
+    source.write_text("a\n\t\tcase <-done:\nb\n")
+    patch = Patch("p", "go/x.go", "\t\tcase <-done:\n", "\t\tcase <-done:\n\t\t\tdone = nil\n")
+    apply_patches(tmp_path, (patch,))
+    assert source.read_text() == "a\n\t\tcase <-done:\n\t\t\tdone = nil\nb\n"
+    with pytest.raises(ServiceError, match=r"found it 0 times; revise newsmon/services/prism\.py PATCHES"):
+        apply_patches(tmp_path, (Patch("q", "go/x.go", "nowhere", ""),))
+
+
+def test_the_prism_patches_match_the_pinned_source_when_it_is_in_the_go_module_cache(
+    settings: ServicesSettings,
+) -> None:
+    module = Path.home() / "go" / "pkg" / "mod" / "github.com" / "apache" / "beam" / "sdks"
+    source = module / f"v2@v{settings.beam_version}"
+    if not source.is_dir():
+        pytest.skip("the Beam Go module is not in ~/go/pkg/mod (it is downloaded by the Prism build)")
+    for patch in PATCHES.get(settings.beam_version, ()):
+        assert (source / patch.path).read_text().count(patch.old) == 1, patch.name
 
 
 def test_beam_version_mismatch_is_refused(settings: ServicesSettings) -> None:
