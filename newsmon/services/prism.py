@@ -7,7 +7,7 @@ comes from the Go module proxy (``go mod download``); its ``go/`` tree is copied
 ``<cache_dir>/prism/<version>/prism`` and is passed to Beam as ``--prism_location``; a ``patches``
 file beside it names the fixes it has, so a binary built without them is rebuilt.
 
-The one fix so far (ADR 0006): Prism's per-bundle progress loop selected on a channel that is
+The one fix so far (ADR 0012): Prism's per-bundle progress loop selected on a channel that is
 closed as soon as a bundle's data is complete, so while the worker finished the bundle the loop
 spun; with our long streaming bundles that was 0.3 cores at idle and most of Prism's CPU under load.
 """
