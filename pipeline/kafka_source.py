@@ -15,7 +15,10 @@ The partitions come from a second, small unbounded SDF (:class:`_DiscoverPartiti
 is the topic, its restriction the range of partition numbers ``[first not yet emitted, +inf)``.
 Kafka numbers a topic's partitions 0..N-1 and only ever adds to them, so each poll of the topic's
 metadata claims and emits the partitions it has not emitted yet, then defers for
-``discovery_interval_s``: partitions added while the job runs are read without a restart. A
+``discovery_interval_s``: partitions added while the job runs are read without a restart. (Prism
+2.73 ignores the delay a deferred remainder asks for and resumes it at once, so the discovery DoFn
+paces itself: a resumption before the interval has passed pauses up to a second and asks Kafka
+nothing; the partition readers are paced by their blocking poll.) A
 reshuffle between the two gives every partition its own key, so each runner can spread the
 partitions over its workers (Flink runs one instance per partition: ``--parallelism``). ``start`` is the
 consumer group's committed offset, so a restarted pipeline resumes where durable processing stopped
@@ -179,6 +182,13 @@ def _advance_watermark(watermark: ManualWatermarkEstimator, to: Timestamp) -> No
         watermark.set_watermark(to)
 
 
+#: (bootstrap servers, topic) -> when its partitions were last listed (monotonic seconds, this process)
+_DISCOVERED_AT: dict[tuple[str, str], float] = {}
+
+#: longest pause of one partition-discovery bundle that is not due yet (see ``process``)
+_NOT_DUE_PAUSE_S = 1.0
+
+
 class _DiscoverPartitionsFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
     """Emits each partition of the topic (the element) once: those that exist at start, then every
     ``interval_s`` the ones added since. Its restriction counts the partitions already emitted."""
@@ -222,6 +232,17 @@ class _DiscoverPartitionsFn(beam.DoFn, RestrictionProvider):  # type: ignore[mis
         watermark: ManualWatermarkEstimator = beam.DoFn.WatermarkEstimatorParam(_WATERMARKS),  # noqa: B008
     ) -> Iterator[Any]:
         first = int(tracker.current_restriction().start)
+        # Prism (2.73) resumes a residual at once, whatever delay it asks for ("TODO actually
+        # reschedule based on the residuals delay" in its element manager): this loop ran ~10 times
+        # a second, each time an all-topics metadata request. So the wait happens here: at most
+        # _NOT_DUE_PAUSE_S per bundle, and Kafka is asked only once the interval has passed.
+        key = (self._settings.bootstrap_servers, element)
+        wait = _DISCOVERED_AT.get(key, float("-inf")) + self._interval.micros / 1e6 - time.monotonic()
+        if first and wait > 0:
+            time.sleep(min(wait, _NOT_DUE_PAUSE_S))
+            _advance_watermark(watermark, Timestamp.now() - Duration(seconds=1))
+            tracker.defer_remainder(Duration(seconds=max(wait - _NOT_DUE_PAUSE_S, 0.0)))
+            return
         try:
             partitions = self._partitions(element)
         except Exception as exc:
@@ -239,6 +260,7 @@ class _DiscoverPartitionsFn(beam.DoFn, RestrictionProvider):  # type: ignore[mis
         if self._failures and self._outage is not None:
             self._outage.recovered()
         self._failures = 0
+        _DISCOVERED_AT[key] = time.monotonic()
         now = Timestamp.now()
         for partition in partitions:
             if partition < first:

@@ -3,6 +3,7 @@ without any service."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from apache_beam.io.restriction_trackers import OffsetRange
 from apache_beam.runners.sdf_utils import RestrictionTrackerView, ThreadsafeRestrictionTracker
 
 from newsmon.core.settings import PipelineSettings, Settings
+from pipeline import kafka_source
 from pipeline.kafka_source import KafkaPartition, _DiscoverPartitionsFn, _UnboundedOffsetTracker
 from pipeline.options import FlinkTarget, job_name, pipeline_options, runner_args
 
@@ -119,13 +121,35 @@ def _run(fn: _DiscoverPartitionsFn, restriction: OffsetRange) -> tuple[list[int]
     return out, int(residual.start)
 
 
+def _due_again() -> None:
+    """As if the discovery interval had passed since the last listing."""
+    kafka_source._DISCOVERED_AT.clear()
+
+
 def test_discovery_emits_each_partition_once_and_then_only_added_ones() -> None:
     fn = _DiscoverPartitionsFn(Settings().kafka, interval_s=10)
     fn._consumer = _Consumer([{0, 1, 2}, {0, 1, 2}, {0, 1, 2, 3, 4}])
     first, resume = _run(fn, OffsetRange(0, 2**62))
     assert (first, resume) == ([0, 1, 2], 3)
+    _due_again()
     again, resume = _run(fn, OffsetRange(resume, 2**62))
     assert (again, resume) == ([], 3)
+    _due_again()
     added, resume = _run(fn, OffsetRange(resume, 2**62))
     assert (added, resume) == ([3, 4], 5)
     assert KafkaPartition("t", 3).key == "t/3"
+
+
+def test_discovery_that_is_not_due_pauses_without_asking_kafka(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Prism resumes a deferred remainder at once: the pause has to happen in the bundle
+    monkeypatch.setattr(kafka_source, "_NOT_DUE_PAUSE_S", 0.05)
+    _due_again()
+    fn = _DiscoverPartitionsFn(Settings().kafka, interval_s=10)
+    consumer = _Consumer([{0, 1}])
+    fn._consumer = consumer
+    _, resume = _run(fn, OffsetRange(0, 2**62))
+    assert consumer.refreshed == 1
+    started = time.monotonic()
+    emitted, resume_again = _run(fn, OffsetRange(resume, 2**62))
+    assert (emitted, resume_again, consumer.refreshed) == ([], resume, 1)  # Kafka not asked
+    assert 0.04 <= time.monotonic() - started < 1.0
