@@ -94,7 +94,6 @@ class TokenAnalyses:
         self._max = max_tokens
         self._terms: dict[str, TokenTerms] = {}
         self._lock = threading.Lock()
-        self.analyze_calls = 0
 
     def __len__(self) -> int:
         return len(self._terms)
@@ -111,15 +110,7 @@ class TokenAnalyses:
     def requests(self, chunks: list[list[str]]) -> list[dict[str, Any]]:
         """``_mtermvectors`` entries analysing ``chunks`` (to send alone or beside other documents)."""
         return [
-            {
-                "doc": {_PROBE_FIELD: "\n".join(chunk)},
-                "fields": self._fields,
-                "offsets": True,
-                "positions": False,
-                "payloads": False,
-                "term_statistics": False,
-                "field_statistics": False,
-            }
+            {"doc": {_PROBE_FIELD: "\n".join(chunk)}, "fields": self._fields, **_COUNTS_ONLY, "offsets": True}
             for chunk in chunks
         ]
 
@@ -137,13 +128,13 @@ class TokenAnalyses:
                     terms = [found[n] for found in per_language]
                     known[token] = None if any(t is None for t in terms) else _shared(token, terms)
 
-    def ensure(self, tokens: Iterable[str]) -> None:
-        """Analyse the tokens not cached yet (one request)."""
+    def ensure(self, tokens: Iterable[str]) -> bool:
+        """Analyse the tokens not cached yet (one request); whether a request was needed."""
         chunks = self.unknown(tokens)
         if chunks:
-            self.analyze_calls += 1
             response = self._client.mtermvectors(index=self._target, docs=self.requests(chunks))
             self.absorb(chunks, response["docs"])
+        return bool(chunks)
 
     def _read(self, chunk: list[str], entry: Mapping[str, Any]) -> list[list[tuple[str, ...] | None]]:
         """Per language, per token of ``chunk``: its terms (None: not exactly this token's)."""
@@ -321,8 +312,9 @@ class DocumentReader:
         for doc_id, exact in fetched.items():
             base[doc_id].update({name: terms for name, terms in exact.items() if name in TEXT_FIELDS})
         if fetched:  # their tokens may be new
-            self.requests += 1
-            self.analyses.ensure(t for fields in fetched.values() for terms in fields.values() for t in terms)
+            self.requests += self.analyses.ensure(
+                t for fields in fetched.values() for terms in fields.values() for t in terms
+            )
         # 3. the language fields, derived token by token
         get = self.analyses.get
         out: list[AnalyzedDocument] = []

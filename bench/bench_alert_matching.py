@@ -56,7 +56,7 @@ from connectors.registry import choose_connector
 from newsmon.core.es_index import setup_articles_index
 from newsmon.core.es_schema import LANGUAGE_ANALYZERS, write_alias
 from newsmon.core.record import ArticleRecord, ArticleSource
-from newsmon.core.settings import load_settings
+from newsmon.core.settings import ElasticsearchSettings, load_settings
 from pipeline.documents import build_document
 from pipeline.tagging import Enricher
 
@@ -92,6 +92,28 @@ def _documents(limit: int) -> dict[str, dict[str, Any]]:
         if len(docs) >= limit:
             break
     return docs
+
+
+def fresh_articles_index(prefix: str) -> tuple[ElasticsearchSettings, Elasticsearch]:
+    """Settings and a client for a new articles index ``<prefix>-<random>`` (remove with
+    :func:`drop_articles_index`)."""
+    settings = load_settings().elasticsearch.model_copy(update={"index": f"{prefix}-{uuid.uuid4().hex[:8]}"})
+    setup_articles_index(settings)
+    return settings, Elasticsearch(**settings.client_kwargs())
+
+
+def index_documents(
+    client: Elasticsearch, settings: ElasticsearchSettings, docs: dict[str, dict[str, Any]]
+) -> None:
+    for doc_id, doc in docs.items():
+        client.index(index=write_alias(settings.index), id=doc_id, document=doc)
+
+
+def drop_articles_index(client: Elasticsearch, settings: ElasticsearchSettings) -> None:
+    quiet = client.options(ignore_status=(400, 404))
+    quiet.indices.delete(index=f"{settings.index}-v*", expand_wildcards="all")
+    quiet.indices.delete_index_template(name=settings.index)
+    client.close()
 
 
 def _held_out(indexed: Iterable[str], limit: int) -> list[str]:
@@ -340,15 +362,10 @@ def main() -> None:
     print(_machine())
     copy = tempfile.TemporaryDirectory(prefix="bench-alerts-")  # the baseline's sources
     base = load_baseline(args.baseline, Path(copy.name)) if args.baseline else None
-    settings = load_settings().elasticsearch.model_copy(
-        update={"index": f"bench-alerts-{uuid.uuid4().hex[:8]}"}
-    )
-    setup_articles_index(settings)
-    client = Elasticsearch(**settings.client_kwargs())
+    settings, client = fresh_articles_index("bench-alerts")
     try:
         docs = _documents(args.articles)
-        for doc_id, doc in docs.items():
-            client.index(index=write_alias(settings.index), id=doc_id, document=doc)
+        index_documents(client, settings, docs)
         ids = list(docs)
         analysed: list[AnalyzedDocument] = []
         batch_times = []
@@ -382,10 +399,7 @@ def main() -> None:
                 rows.append(_measure(mix, queries, analysed, analyzer, base, args.rounds, analyze_s))
         _report(rows, base is not None, args)
     finally:
-        quiet = client.options(ignore_status=(400, 404))
-        quiet.indices.delete(index=f"{settings.index}-v*", expand_wildcards="all")
-        quiet.indices.delete_index_template(name=settings.index)
-        client.close()
+        drop_articles_index(client, settings)
         copy.cleanup()
 
 

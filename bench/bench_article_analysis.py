@@ -24,22 +24,22 @@ import argparse
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
-
-from elasticsearch import Elasticsearch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_alert_matching import _documents, _machine  # noqa: E402
+from bench_alert_matching import (  # noqa: E402
+    _documents,
+    _machine,
+    drop_articles_index,
+    fresh_articles_index,
+    index_documents,
+)
 
 from alerts.derived import DocumentReader  # noqa: E402
 from alerts.document import fetch_documents  # noqa: E402
-from newsmon.core.es_index import setup_articles_index  # noqa: E402
-from newsmon.core.es_schema import write_alias  # noqa: E402
-from newsmon.core.settings import load_settings  # noqa: E402
 
 
 def main() -> None:
@@ -48,15 +48,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     print(_machine())
-    settings = load_settings().elasticsearch.model_copy(
-        update={"index": f"bench-read-{uuid.uuid4().hex[:8]}"}
-    )
-    setup_articles_index(settings)
-    client = Elasticsearch(**settings.client_kwargs())
+    settings, client = fresh_articles_index("bench-read")
     try:
         docs = _documents(args.articles)
-        for doc_id, doc in docs.items():
-            client.index(index=write_alias(settings.index), id=doc_id, document=doc)
+        index_documents(client, settings, docs)
         ids = list(docs)
         batches = [ids[i : i + 100] for i in range(0, len(ids) - 99, 100)]
         half = len(batches) // 2
@@ -97,10 +92,7 @@ def main() -> None:
             f"cache {tokens} tokens after one round"
         )
     finally:
-        quiet = client.options(ignore_status=(400, 404))
-        quiet.indices.delete(index=f"{settings.index}-v*", expand_wildcards="all")
-        quiet.indices.delete_index_template(name=settings.index)
-        client.close()
+        drop_articles_index(client, settings)
 
 
 if __name__ == "__main__":

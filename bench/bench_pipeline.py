@@ -61,6 +61,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import psutil  # noqa: E402
 from bench_alert_latency import _corpus_records, _env, _free_port, _fresh, _percentile  # noqa: E402
+from bench_runners import _settings  # noqa: E402
 from elasticsearch import Elasticsearch, helpers  # noqa: E402
 from kafka import KafkaProducer  # noqa: E402
 from kafka.admin import KafkaAdminClient  # noqa: E402
@@ -72,24 +73,6 @@ from newsmon.core.settings import ElasticsearchSettings, Settings, load_settings
 
 PROBE_INTERVAL_S = 0.1
 BULK_CHUNK = 500
-
-
-def _bench_settings(base: Settings, run: str, runner: str, partitions: int) -> Settings:
-    return base.model_copy(
-        update={
-            "kafka": base.kafka.model_copy(
-                update={
-                    "articles_topic": f"bench.pipeline.articles.{run}",
-                    "dead_letter_topic": f"bench.pipeline.dlq.{run}",
-                    "consumer_group": f"bench-pipeline-{run}",
-                    "partitions": partitions,
-                }
-            ),
-            "elasticsearch": base.elasticsearch.model_copy(update={"index": f"bench-pipeline-{run}"}),
-            "alerts": base.alerts.model_copy(update={"enabled": False}),
-            "pipeline": base.pipeline.model_copy(update={"runner": runner}),
-        }
-    )
 
 
 # --- 1. enrichment -----------------------------------------------------------------------------------
@@ -360,7 +343,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     base = load_settings()
     run_id = uuid.uuid4().hex[:8]
-    settings = _bench_settings(base, run_id, args.runner, args.partitions)
+    settings = _settings(base, args.runner, args.partitions, f"pipeline-{run_id}", [])
     index = settings.elasticsearch.index
     work = Path(f"/tmp/bench-pipeline-{run_id}")
     work.mkdir()

@@ -157,7 +157,9 @@ class PrismBuilder:
         started = time.monotonic()
         try:
             with self.build_log.open("wb") as log:
-                download = self._run([str(go), "mod", "download", "-json", module], env, work, log, timeout)
+                download = self._run(
+                    [str(go), "mod", "download", "-json", module], env, work, log, timeout, capture=True
+                )
                 if download.returncode != 0:
                     raise self._failed(download.returncode)
                 source = Path(json.loads(download.stdout)["Dir"])
@@ -186,10 +188,15 @@ class PrismBuilder:
         self.progress(f"Prism built in {time.monotonic() - started:.0f}s: {self.binary}")
 
     def _run(
-        self, command: list[str], env: dict[str, str], cwd: Path, log: Any, timeout: float
+        self,
+        command: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        log: Any,
+        timeout: float,
+        capture: bool = False,
     ) -> subprocess.CompletedProcess[bytes]:
-        """Run a Go command (output to the build log, or captured for ``-json``), with progress lines."""
-        capture = "-json" in command
+        """Run a Go command (its output to the build log, or captured), with progress lines."""
         started = time.monotonic()
         proc = subprocess.Popen(
             command,
