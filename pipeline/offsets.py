@@ -7,6 +7,13 @@ offsets ``[covered_from, offset]`` and the committed position only advances over
 of covered ranges (:class:`OffsetTiler`). A crash re-reads at most the uncommitted tail, and the
 idempotent Elasticsearch writes make the replay harmless (at-least-once, no loss).
 
+The finished messages of a bundle are first coalesced per partition into merged offset ranges
+(:class:`FinishedRanges`), in the bundle that finished them: the keyed committer then sees one small
+element per partition and bundle, not every message with its payload, and commits once for it. (Per
+message, each drained article cost a synchronous commit and a trip of its whole record through the
+runner; on Prism 2.73 a stateful stage with elements waiting for a key already in progress also
+keeps its scheduler re-planning the stage in a loop, ADR 0012.)
+
 Kafka being away (a broker restart, a coordinator move) is waited out with backoff and no time
 limit (:mod:`pipeline.retry`); the committer client is rebuilt after each failure. A commit that
 keeps failing holds this stage, never the job.
@@ -30,7 +37,7 @@ from newsmon.core.settings import KafkaSettings
 from pipeline.kafka_source import KafkaMessage
 from pipeline.retry import OutageLog, is_transient_kafka_error, retry_forever
 
-__all__ = ["CommitOffsets", "KafkaOffsetCommitter", "OffsetTiler"]
+__all__ = ["CommitOffsets", "FinishedRanges", "KafkaOffsetCommitter", "OffsetTiler", "merge_ranges"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +63,64 @@ class OffsetTiler:
             if end + 1 > self.next_offset:
                 self.next_offset = end + 1
                 advanced = True
+
+
+def merge_ranges(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Inclusive ``(first, last)`` offset ranges merged where they overlap or touch (pure)."""
+    merged: list[list[int]] = []
+    for first, last in sorted(ranges):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    return tuple((first, last) for first, last in merged)
+
+
+@dataclass(frozen=True)
+class FinishedRanges:
+    """Offsets of one partition that one bundle finished durably, as merged inclusive ranges;
+    the element the keyed committer works on."""
+
+    topic: str
+    partition: int
+    ranges: tuple[tuple[int, int], ...]
+
+    @property
+    def partition_key(self) -> str:
+        return f"{self.topic}/{self.partition}"
+
+
+class _CoalesceFinishedFn(beam.DoFn):  # type: ignore[misc]
+    """Collects the offset ranges of a bundle's finished messages; emits one
+    ``(partition key, FinishedRanges)`` per partition when the bundle finishes."""
+
+    def __init__(self) -> None:
+        self._ranges: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        self._messages = Metrics.counter("kafka_offsets", "messages_finished")
+
+    def start_bundle(self) -> None:
+        self._ranges = {}
+
+    def process(self, message: KafkaMessage) -> Iterator[Any]:
+        self._messages.inc()
+        self._ranges.setdefault((message.topic, message.partition), []).append(
+            (message.covered_from, message.offset)
+        )
+        return iter(())
+
+    def finish_bundle(self) -> Iterator[Any]:
+        import time
+
+        from apache_beam.transforms.window import GlobalWindow
+        from apache_beam.utils.windowed_value import WindowedValue
+
+        ranges, self._ranges = self._ranges, {}
+        # stamped now, like every element read from Kafka: never behind the committer's watermark
+        # (a message may finish long after it was read, e.g. once Elasticsearch is back)
+        now = time.time()
+        for (topic, partition), pairs in sorted(ranges.items()):
+            finished = FinishedRanges(topic, partition, merge_ranges(pairs))
+            yield WindowedValue((finished.partition_key, finished), now, [GlobalWindow()])
 
 
 # The tiler of each (consumer group, partition) is also kept in this process, and updated under a
@@ -152,23 +217,26 @@ class _CommitFn(beam.DoFn):  # type: ignore[misc]
 
     def process(
         self,
-        element: tuple[str, KafkaMessage],
+        element: tuple[str, FinishedRanges],
         tiler_state: Any = beam.DoFn.StateParam(TILER),  # noqa: B008
     ) -> Iterator[tuple[str, int]]:
-        key, message = element
+        key, finished = element
         memory_key = (self._settings.consumer_group, key)
         with _lock_for(memory_key):  # read-modify-write of one partition's tiler, never concurrent
             tiler = _merge(tiler_state.read(), _TILERS.get(memory_key))
             if tiler is None:
                 self._initialised.inc()
                 committed = self._with_retries(
-                    lambda: self._client().committed(message.topic, message.partition)
+                    lambda: self._client().committed(finished.topic, finished.partition)
                 )
-                tiler = OffsetTiler(next_offset=committed if committed is not None else message.covered_from)
-            advanced = tiler.add(message.covered_from, message.offset)
+                start = finished.ranges[0][0]
+                tiler = OffsetTiler(next_offset=committed if committed is not None else start)
+            advanced = False
+            for first, last in finished.ranges:
+                advanced = tiler.add(first, last) or advanced
             if advanced:
                 offset = tiler.next_offset
-                self._with_retries(lambda: self._client().commit(message.topic, message.partition, offset))
+                self._with_retries(lambda: self._client().commit(finished.topic, finished.partition, offset))
                 self._commits.inc()
                 logger.debug("committed %s offset=%d", key, offset)
             self._pending.update(len(tiler.pending))
@@ -185,21 +253,12 @@ class _CommitFn(beam.DoFn):  # type: ignore[misc]
                 logger.debug("closing offset committer: %s", exc)
 
 
-def _keyed_now(message: KafkaMessage) -> Any:
-    """``(partition key, message)`` stamped with the current time.
-
-    A message can reach this stage long after it was read (it waited for Elasticsearch to come
-    back); by then the stage's watermark may have passed its timestamp, and a runner may treat it as
-    late and drop it before the stateful committer (seen on Prism after a broker restart: articles
-    indexed, offsets never committed). Stamped "now" it is never behind the watermark.
-    """
-    import time
-
-    return beam.window.TimestampedValue((message.partition_key, message), time.time())
-
-
 class CommitOffsets(beam.PTransform):  # type: ignore[misc]
-    """Commits offsets of durably processed messages; outputs ``(partition, committed offset)``."""
+    """Commits offsets of durably processed messages; outputs ``(partition, committed offset)``.
+
+    The input is every finished ``KafkaMessage``; each bundle's are coalesced per partition before
+    the keyed, stateful commit.
+    """
 
     def __init__(self, settings: KafkaSettings, committer_factory: Callable[[], Any] | None = None) -> None:
         super().__init__()
@@ -209,6 +268,7 @@ class CommitOffsets(beam.PTransform):  # type: ignore[misc]
     def expand(self, done: beam.PCollection[KafkaMessage]) -> beam.PCollection[tuple[str, int]]:
         return (
             done
-            | "KeyByPartition" >> beam.Map(_keyed_now).with_output_types(tuple[str, KafkaMessage])
+            | "CoalescePerBundle"
+            >> beam.ParDo(_CoalesceFinishedFn()).with_output_types(tuple[str, FinishedRanges])
             | "CommitContiguous" >> beam.ParDo(_CommitFn(self._settings, self._committer_factory))
         )

@@ -8,7 +8,7 @@ from apache_beam.utils.timestamp import Timestamp
 
 from newsmon.core.settings import KafkaSettings
 from pipeline.kafka_source import KafkaMessage
-from pipeline.offsets import CommitOffsets, OffsetTiler
+from pipeline.offsets import CommitOffsets, OffsetTiler, merge_ranges
 from tests.unit.pipeline.fakes import FakeCommitter, message
 
 
@@ -55,3 +55,32 @@ def test_commit_offsets_out_of_order_in_event_time() -> None:
         assert_that(committed, equal_to([("t/0", 3), ("t/0", 4), ("t/1", 6), ("t/1", 8)]))
     assert FakeCommitter.commits["t/0"] == [3, 4]
     assert FakeCommitter.commits["t/1"] == [6, 8]
+
+
+def test_merge_ranges_joins_touching_and_overlapping_ranges() -> None:
+    assert merge_ranges([(5, 5), (0, 2), (3, 3), (7, 9), (8, 8)]) == ((0, 3), (5, 5), (7, 9))
+    assert merge_ranges([]) == ()
+
+
+def test_commit_offsets_commits_once_per_partition_and_bundle() -> None:
+    """A bundle of many finished messages becomes one commit per partition, not one per message."""
+    FakeCommitter.reset({"t/0": 0, "t/1": 0})
+    stream = (
+        TestStream()
+        .add_elements(
+            [message(i) for i in range(50)] + [message(i, partition=1) for i in range(1, 20)],
+            event_timestamp=Timestamp(10),
+        )
+        .advance_watermark_to(Timestamp(20))
+        .add_elements([message(0, partition=1)], event_timestamp=Timestamp(21))
+        .advance_watermark_to_infinity()
+    )
+    with TestPipeline(options=_streaming()) as p:
+        committed = (
+            p
+            | stream.with_output_types(KafkaMessage)
+            | CommitOffsets(KafkaSettings(), committer_factory=FakeCommitter)
+        )
+        assert_that(committed, equal_to([("t/0", 50), ("t/1", 20)]))
+    assert FakeCommitter.commits["t/0"] == [50]
+    assert FakeCommitter.commits["t/1"] == [20]  # 1..19 waited for offset 0
