@@ -157,6 +157,12 @@ def _index_total(es: Elasticsearch, index: str) -> int:
     return int(stats["_all"]["primaries"].get("indexing", {}).get("index_total", 0))
 
 
+def _refresh_totals(es: Elasticsearch, index: str) -> tuple[int, int]:
+    """(refreshes, milliseconds spent refreshing) on the primaries so far, scheduled ones included."""
+    refresh = es.indices.stats(index=index, metric="refresh")["_all"]["primaries"].get("refresh", {})
+    return int(refresh.get("total", 0)), int(refresh.get("total_time_in_millis", 0))
+
+
 def _cpu(pipeline_pid: int) -> dict[str, float]:
     """CPU seconds so far: the pipeline's process tree (supervisor, runner, SDK workers),
     Elasticsearch, Kafka, this process, and the whole machine."""
@@ -478,6 +484,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         probe.start()
         metrics_before = _pipeline_metrics(port)
         cpu_before = _cpu(proc.pid)
+        refresh_before = _refresh_totals(es, index)
         interval = 1.0 / args.rate
         begin = time.monotonic()
         for n, (article, key, value) in enumerate(encoded):
@@ -494,6 +501,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         probe.stop()
         live_s = time.monotonic() - begin
         cpu_after = _cpu(proc.pid)
+        refresh_after = _refresh_totals(es, index)
+        refreshes = refresh_after[0] - refresh_before[0]
+        refresh_ms = refresh_after[1] - refresh_before[1]
         time.sleep(6)  # one exporter update
         metrics_after = _pipeline_metrics(port)
         latencies = [probe.searchable[a] - t for a, t in probe.produced.items() if a in probe.searchable]
@@ -511,6 +521,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "document_built_to_searchable_s": _summary(to_search),
             "cores_busy": _cores_busy(cpu_before, cpu_after, live_s),
             "bulk": _bulk_stats(metrics_before, metrics_after, live_s),
+            "index_refreshes": refreshes,
+            "mean_refresh_ms": round(refresh_ms / refreshes) if refreshes else None,
         }
         result["log"] = str(log)
         return result
@@ -551,6 +563,10 @@ def _table(result: dict[str, Any]) -> str:
             f"({live['found']}/{live['articles']} found)",
         ),
         ("  produce -> document built", f"p50 {built.get('p50')} s, p95 {built.get('p95')} s"),
+        (
+            "  index refreshes during the live phase",
+            f"{live.get('index_refreshes')}, mean {live.get('mean_refresh_ms')} ms each",
+        ),
     ]
     for phase, busy in (("drain", drain["cores_busy_during_drain"]), ("live", live["cores_busy"])):
         rows.append(

@@ -88,7 +88,7 @@ def _template(settings: ElasticsearchSettings, spec: IndexSpec, ilm: bool) -> di
     index_settings: dict[str, Any] = {
         "number_of_shards": settings.number_of_shards,
         "number_of_replicas": settings.number_of_replicas,
-        "refresh_interval": "1s",
+        "refresh_interval": settings.refresh_interval,
     }
     analysis = index_analysis()
     if _analyzers(spec.mapping) & set(analysis["analyzer"]):
@@ -213,6 +213,7 @@ def _setup(
     if current and all(_index_version(es, name) == spec.version for name in current):
         for name in current:
             es.indices.put_mapping(index=name, **spec.mapping)  # adds fields of a same-version edit
+            es.indices.put_settings(index=name, settings={"refresh_interval": settings.refresh_interval})
         return SetupReport(
             action="up-to-date", index=next(iter(current)), read_alias=base, write_alias=writer
         )

@@ -91,6 +91,10 @@ class ElasticsearchSettings(_Section):
     request_timeout_s: float = Field(default=30.0, gt=0)
     number_of_shards: int = Field(default=1, ge=1, le=1024)
     number_of_replicas: int = Field(default=0, ge=0, le=10)
+    #: how often new documents become searchable (Elasticsearch ``index.refresh_interval``, e.g.
+    #: ``1s``, ``500ms``); shorter is fresher search at more indexing work. Applied to the articles
+    #: index at every ``newsmon es setup`` / pipeline start, existing indices included.
+    refresh_interval: str = Field(default="1s", pattern=r"^[1-9][0-9]*(ms|s|m)$")
 
     @field_validator("index")
     @classmethod

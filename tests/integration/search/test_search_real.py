@@ -102,6 +102,21 @@ def test_template_aliases_and_idempotent_setup(indexed: ElasticsearchSettings) -
     assert setup_articles_index(indexed)["action"] == "up-to-date"
 
 
+def test_setup_applies_the_refresh_interval_to_the_existing_index(indexed: ElasticsearchSettings) -> None:
+    def current() -> str:
+        with Elasticsearch(**indexed.client_kwargs()) as es:
+            found = es.indices.get_settings(index=write_alias(indexed.index), name="index.refresh_interval")
+        return str(next(iter(found.values()))["settings"]["index"]["refresh_interval"])
+
+    assert current() == indexed.refresh_interval == "1s"
+    try:
+        setup_articles_index(indexed.model_copy(update={"refresh_interval": "2s"}))
+        assert current() == "2s"
+    finally:
+        setup_articles_index(indexed)
+    assert current() == "1s"
+
+
 def test_strict_mapping_rejects_unknown_fields_with_a_clear_error(indexed: ElasticsearchSettings) -> None:
     doc = {**_doc(*SAMPLES[0]), "colour": "red"}
     with Elasticsearch(**indexed.client_kwargs()) as es, pytest.raises(BadRequestError) as caught:

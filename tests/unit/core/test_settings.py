@@ -30,6 +30,20 @@ def test_error_names_file_and_field(tmp_path: Path) -> None:
     assert str(cfg) in str(err.value) and "kafka.partitions" in str(err.value)
 
 
+@pytest.mark.parametrize("value", ["0s", "-1", "fast", "1 s", "1h"])
+def test_refresh_interval_must_be_a_positive_duration(tmp_path: Path, value: str) -> None:
+    cfg = tmp_path / "refresh.yaml"
+    cfg.write_text(f"elasticsearch:\n  refresh_interval: '{value}'\n")
+    with pytest.raises(SettingsError, match=r"elasticsearch\.refresh_interval"):
+        load_settings(cfg, environ={})
+    assert (
+        load_settings(
+            environ={"NEWSMON_ELASTICSEARCH__REFRESH_INTERVAL": "500ms"}
+        ).elasticsearch.refresh_interval
+        == "500ms"
+    )
+
+
 def test_unknown_field_rejected(tmp_path: Path) -> None:
     cfg = tmp_path / "typo.yaml"
     cfg.write_text("elasticsearch:\n  urll: http://x\n")
