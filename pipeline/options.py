@@ -47,6 +47,7 @@ class FlinkJobOptions(PipelineOptions):  # type: ignore[misc]
         parser.add_argument("--checkpointing_interval", type=int, default=None)
         parser.add_argument("--finish_bundle_before_checkpointing", action="store_true", default=None)
         parser.add_argument("--shutdown_sources_after_idle_ms", type=int, default=None)
+        parser.add_argument("--max_bundle_time_mills", type=int, default=None)  # sic: Beam's spelling
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ def _flink_args(settings: Settings, target: FlinkTarget | None) -> list[str]:
         f"--number_of_execution_retries={cfg.flink_execution_retries}",
         f"--execution_retry_delay={FLINK_RETRY_DELAY_MS}",
         f"--shutdown_sources_after_idle_ms={FLINK_SOURCE_IDLE_MS}",
+        f"--max_bundle_time_mills={cfg.flink_max_bundle_time_ms}",
     ]
     if cfg.flink_checkpointing_interval_ms:
         # Finishing bundles before the checkpoint barrier, not inside the snapshot: a bundle finished

@@ -174,6 +174,10 @@ class PipelineSettings(_Section):
     # checkpoints are off by default: the committed Kafka offsets are the pipeline's recovery point.
     flink_execution_retries: int = Field(default=2, ge=0, le=100)
     flink_checkpointing_interval_ms: int | None = Field(default=None, ge=100)
+    # Flink closes a bundle after this long (Beam's maxBundleTimeMills, 1000 by default). The Kafka
+    # read polls once per bundle and resumes in the next one, and the Elasticsearch writes and
+    # offset commits happen when a bundle finishes, so this bounds how long an article waits.
+    flink_max_bundle_time_ms: int = Field(default=100, ge=10, le=60_000)
     # Parallel instances of the pipeline (Flink parallelism; Dataflow's worker cap): 0 follows the
     # articles topic's partition count when the job starts.
     parallelism: int = Field(default=0, ge=0, le=1000)

@@ -31,6 +31,7 @@ def test_local_flink_goes_to_the_job_service_with_loopback_workers() -> None:
     assert "--job_name=newsmon-a-1" in args
     assert "--number_of_execution_retries=2" in args  # finite: a cancelled job never restarts forever
     assert "--shutdown_sources_after_idle_ms=315360000000" in args  # SDF deferrals are honoured
+    assert "--max_bundle_time_mills=100" in args  # bundles (reads, ES writes) close within 100 ms
     assert not any(a.startswith("--checkpointing_interval") for a in args)
 
 
