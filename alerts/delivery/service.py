@@ -15,12 +15,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alerts.delivery.backoff import Backoff, OutageLog, Retrier, Stopping, quiet_client_loggers
@@ -60,6 +61,7 @@ class ServiceOptions:
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     summary_every_s: float = 60.0
+    retention_every_s: float = 3600.0
 
 
 class NotifyService:
@@ -141,6 +143,7 @@ class NotifyService:
         exporter: Any = None
         consumer: Any = None
         poller: threading.Thread | None = None
+        retention: threading.Thread | None = None
         try:
             import apprise  # noqa: F401  (imported now rather than on the first e-mail: keeps that one fast)
 
@@ -164,8 +167,12 @@ class NotifyService:
                 name="notify-poller",
                 daemon=True,
             )
+            retention = threading.Thread(
+                target=self._keep_expiring, args=(store, es), name="notify-retention", daemon=True
+            )
             dispatcher.start()
             poller.start()
+            retention.start()
             consumer = kafka.call(self._consumer)
             logger.info(
                 "notify: delivering alerts from %s (group %s); deliveries recorded in %s",
@@ -181,6 +188,8 @@ class NotifyService:
             dispatcher.join(timeout_s=alerts.delivery_timeout_s + 5)
             if poller is not None:
                 poller.join(timeout=5)
+            if retention is not None:
+                retention.join(timeout=5)
             if consumer is not None:
                 try:
                     consumer.close(autocommit=False, timeout_ms=5000)
@@ -327,6 +336,35 @@ class NotifyService:
                     summarised = now
                     logger.info("notify: %s", self._summary())
             self._stop.wait(self.options.poll_interval_s)
+
+    # --- retention
+
+    def _keep_expiring(self, store: DeliveryStore, es: Retrier) -> None:
+        """A retention sweep at start, then every ``retention_every_s`` (its own thread: a long first
+        sweep must not hold up due deliveries). ``alerts.retention_days`` 0 keeps everything."""
+        days = self.settings.alerts.retention_days
+        if not days:
+            return
+        alerts = self.settings.alerts
+        while not self._stop.is_set():
+            before = self.clock() - timedelta(days=days)
+            try:
+                expired = es.call(functools.partial(store.expire, alerts.index, before))
+            except Stopping:
+                return
+            except Exception as exc:  # a bug or a refused request: report, try again next time
+                logger.warning("notify: retention sweep failed: %s: %s", type(exc).__name__, exc)
+            else:
+                if expired.total:
+                    logger.info(
+                        "notify: retention: deleted %d delivery record(s), %d kept message(s) and "
+                        "%d alert(s) older than %d days",
+                        expired.deliveries,
+                        expired.messages,
+                        expired.alerts,
+                        days,
+                    )
+            self._stop.wait(self.options.retention_every_s)
 
     def _summary(self) -> str:
         c = self.counters.snapshot()

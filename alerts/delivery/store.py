@@ -24,6 +24,7 @@ from alerts.delivery.records import (
     message_document,
     messages_index,
 )
+from alerts.delivery.retention import Expired, expire
 from alerts.model import AlertMessage, Channel, Subscription
 from newsmon.core.es_index import IndexSpec, setup_index
 from newsmon.core.es_schema import write_alias
@@ -82,6 +83,11 @@ class DeliveryStore:
                 setup_index(settings, spec, self._es)
             else:
                 setup_index(settings, spec, self._es, progress)
+
+    def expire(self, alerts_index: str, before: datetime) -> Expired:
+        """Delete final records, kept messages and ``alerts_index``'s alerts older than ``before``
+        (:mod:`alerts.delivery.retention`)."""
+        return expire(self._es, self.index, alerts_index, before)
 
     # --- alert messages
 

@@ -218,6 +218,10 @@ class ConnectorsSettings(_Section):
     fulltext_per_feed: int = Field(default=20, ge=0, le=1000)
 
 
+#: shortest ``alerts.retention_days`` (other than 0): longer than the alerts topic keeps records
+MIN_RETENTION_DAYS = 8
+
+
 class AlertsSettings(_Section):
     """Alert subscriptions: where they are stored, the alerts topic between the pipeline's matcher and
     the delivery service (``newsmon notify``), and how delivery retries. Used by the pipeline, the
@@ -244,6 +248,21 @@ class AlertsSettings(_Section):
     # digests: hourly ones at the top of each hour, daily ones at this hour, in this time zone
     digest_timezone: str = "UTC"
     daily_digest_hour: int = Field(default=7, ge=0, le=23)
+    # `newsmon notify` deletes final delivery records, kept alert messages and the alerts index's
+    # alerts older than this (0: keep them for ever); the articles index is never touched. At least
+    # 8 days: a delivery record is what stops a replayed alert (the alerts topic keeps 7 days by
+    # default) from being delivered twice.
+    retention_days: int = Field(default=90, ge=0, le=36_500)
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention_floor(cls, value: int) -> int:
+        if 0 < value < MIN_RETENTION_DAYS:
+            raise ValueError(
+                f"must be 0 (keep for ever) or at least {MIN_RETENTION_DAYS} days: shorter than the alerts "
+                "topic's retention, a replayed alert would be delivered again"
+            )
+        return value
 
 
 class ApiSettings(_Section):

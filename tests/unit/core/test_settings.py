@@ -44,6 +44,15 @@ def test_refresh_interval_must_be_a_positive_duration(tmp_path: Path, value: str
     )
 
 
+def test_alert_retention_is_off_or_longer_than_the_alerts_topic_keeps_records(tmp_path: Path) -> None:
+    cfg = tmp_path / "retention.yaml"
+    cfg.write_text("alerts:\n  retention_days: 3\n")
+    with pytest.raises(SettingsError, match=r"alerts\.retention_days"):
+        load_settings(cfg, environ={})
+    assert load_settings(environ={}).alerts.retention_days == 90
+    assert load_settings(environ={"NEWSMON_ALERTS__RETENTION_DAYS": "0"}).alerts.retention_days == 0
+
+
 def test_unknown_field_rejected(tmp_path: Path) -> None:
     cfg = tmp_path / "typo.yaml"
     cfg.write_text("elasticsearch:\n  urll: http://x\n")

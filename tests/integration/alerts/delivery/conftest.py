@@ -67,6 +67,7 @@ def notify_settings(local_services: Settings) -> Iterator[Settings]:
             "topic": f"test.alerts.{tag}",
             "dead_letter_topic": f"test.alerts.dlq.{tag}",
             "deliveries_index": f"test-deliveries-{tag}",
+            "index": f"test-alerts-{tag}",  # the retention sweep must not touch the real alerts index
             "subscriptions_index": f"test-subscriptions-{tag}",
             "notify_consumer_group": f"test-notify-{tag}",
             "delivery_timeout_s": 3.0,
@@ -85,7 +86,12 @@ def notify_settings(local_services: Settings) -> Iterator[Settings]:
 
     es = Elasticsearch(**settings.elasticsearch.client_kwargs())
     quiet = es.options(ignore_status=(400, 404))
-    for base in (alerts.deliveries_index, f"{alerts.deliveries_index}-messages", alerts.subscriptions_index):
+    for base in (
+        alerts.deliveries_index,
+        f"{alerts.deliveries_index}-messages",
+        alerts.subscriptions_index,
+        alerts.index,
+    ):
         quiet.indices.delete(index=f"{base}-v*", expand_wildcards="all")
         quiet.indices.delete_index_template(name=base)
     es.close()
