@@ -6,6 +6,7 @@ does not see (or disturb) a developer's own data.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 SEED_TITLE = "Belarus’ Prisoner Release a Political Diversion, Say Human Rights Activists"
 
 
-def test_newsmon_run_prints_the_seed_article_tagged(local_services: Settings, tmp_path: Path) -> None:
+@pytest.fixture
+def quickstart_env(local_services: Settings, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """``newsmon run``'s environment with this test's own topics, group and indices, all deleted
+    afterwards."""
     suffix = uuid.uuid4().hex[:8]
     env = {
         **os.environ,
@@ -43,6 +48,30 @@ def test_newsmon_run_prints_the_seed_article_tagged(local_services: Settings, tm
         "NEWSMON_ALERTS__DEAD_LETTER_TOPIC": f"quickstart.alerts.dlq.{suffix}",
         "NEWSMON_CONNECTORS__STATE_DIR": str(tmp_path / "connectors"),
     }
+    yield env
+    with Elasticsearch(local_services.elasticsearch.url) as es:
+        quiet = es.options(ignore_status=(400, 404))
+        for name, value in env.items():
+            if name.startswith("NEWSMON_") and name.endswith("_INDEX") and value.startswith("quickstart"):
+                quiet.indices.delete(index=f"{value}*", expand_wildcards="all")
+                for template in (value, f"{value}-messages"):
+                    quiet.indices.delete_index_template(name=template)
+    from kafka.admin import KafkaAdminClient
+
+    admin = KafkaAdminClient(**local_services.kafka.client_kwargs())
+    try:
+        ours = [v for n, v in env.items() if n.startswith("NEWSMON_") and n.endswith("TOPIC")]
+        topics = [t for t in ours if suffix in t]
+        with contextlib.suppress(Exception):
+            admin.delete_topics([t for t in topics if t in set(admin.list_topics())])
+    finally:
+        admin.close()
+
+
+def test_newsmon_run_prints_the_seed_article_tagged(
+    local_services: Settings, tmp_path: Path, quickstart_env: dict[str, str]
+) -> None:
+    env = quickstart_env
     newsmon = Path(sys.executable).with_name("newsmon")
     proc = subprocess.run(
         [str(newsmon), "run", "--timeout", "120"],
