@@ -13,14 +13,24 @@ rounds interleaved, each index deleted right after its load:
 * ``own-language``: standard, plus one field per language (``content_ru``...) filled only with the
   text of the article's detected language: a sketch of indexing each article in its own language.
 
-Only the load is timed; docs/s per round. This measures a design option; the pipeline does not
-use the last two variants.
+Only the load is timed; docs/s per round. This measures a design option (ADR 0013, proposed); the
+pipeline does not use the last two variants.
+
+``--search-check`` measures what the ``own-language`` layout would change for search instead: the
+tagging dev set (416 short articles in six languages, their gold language) in both layouts, 1,500
+words of five letters or more drawn from it (seed 7), each searched as a bare query over all text
+fields of each layout; reported: the hits of the current layout that the other one does not find,
+per article language, with examples.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import copy
+import json
+import random
+import re
 import sys
 import time
 import uuid
@@ -36,7 +46,12 @@ from bench_alert_latency import _corpus_records  # noqa: E402
 from bench_pipeline import _documents  # noqa: E402
 from elasticsearch import Elasticsearch, helpers  # noqa: E402
 
-from newsmon.core.es_schema import ARTICLES_MAPPING, LANGUAGE_ANALYZERS, index_analysis  # noqa: E402
+from newsmon.core.es_schema import (  # noqa: E402
+    ARTICLES_MAPPING,
+    LANGUAGE_ANALYZERS,
+    SEARCH_FIELDS,
+    index_analysis,
+)
 from newsmon.core.settings import load_settings  # noqa: E402
 
 TEXT_FIELDS = ("title", "summary", "content")
@@ -97,14 +112,91 @@ def _load(es: Elasticsearch, docs: list[dict[str, Any]], variant: str) -> float:
         es.indices.delete(index=name)
 
 
+def _dev_set() -> list[dict[str, Any]]:
+    docs = []
+    for path in sorted((ROOT / "tests/data/tagging/dev").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            docs.append(
+                {
+                    "id": item["id"],
+                    "title": item["title"],
+                    "content": item["text"],
+                    "language": item["language"],
+                }
+            )
+    return docs
+
+
+def _search_check(es: Elasticsearch) -> None:
+    docs = _dev_set()
+    language = {d["id"]: d["language"] for d in docs}
+    indices: dict[str, str] = {}
+    try:
+        for variant in ("all-languages", "own-language"):
+            name = indices[variant] = f"scratch-mapping-search-{variant}-{uuid.uuid4().hex[:8]}"
+            es.indices.create(index=name, settings={"analysis": index_analysis()}, mappings=_mapping(variant))
+            helpers.bulk(es, ({"_index": name, "_id": d["id"], "_source": _source(d, variant)} for d in docs))
+            es.indices.refresh(index=name)
+        fields = {
+            "all-languages": [
+                f.split("^")[0] for f in SEARCH_FIELDS if f.split(".")[0] in ("title^3", "title", "content")
+            ],
+            "own-language": [
+                "title",
+                "content",
+                *(f"{b}_{lang}" for b in ("title", "content") for lang in LANGUAGE_ANALYZERS),
+            ],
+        }
+        words = sorted(
+            {
+                w.lower()
+                for d in docs
+                for w in re.findall(r"\w{5,}", f"{d['title']} {d['content']}")
+                if not w.isdigit()
+            }
+        )
+        sample = random.Random(7).sample(words, min(1500, len(words)))
+        found = {"all-languages": 0, "own-language": 0}
+        lost: collections.Counter[str] = collections.Counter()
+        examples: list[str] = []
+        for word in sample:
+            hits = {}
+            for variant, name in indices.items():
+                query = {"query_string": {"query": word, "fields": fields[variant]}}
+                answer = es.search(index=name, query=query, size=500, source=False)
+                hits[variant] = {h["_id"] for h in answer["hits"]["hits"]}
+                found[variant] += len(hits[variant])
+            missing = hits["all-languages"] - hits["own-language"]
+            lost.update(language[i] for i in missing)
+            if missing and len(examples) < 20:
+                examples.append(f"{word}: {', '.join(sorted(missing)[:3])}")
+        total = sum(lost.values())
+        print(f"{len(docs)} dev-set articles; {len(sample)} one-word queries")
+        print(f"hits: current layout {found['all-languages']:,}, own-language {found['own-language']:,}")
+        share = 100 * total / max(found["all-languages"], 1)
+        print(f"hits of the current layout not found: {total} ({share:.1f} %)")
+        print(f"  by article language: {dict(lost.most_common())}")
+        for line in examples:
+            print(f"  {line}")
+    finally:
+        for name in indices.values():
+            es.indices.delete(index=name)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--articles", type=int, default=3000, help="corpus articles to load (at most)")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--search-check", action="store_true", help="compare search hits instead (see above)")
     args = parser.parse_args()
     settings = load_settings().elasticsearch
+    if args.search_check:
+        with Elasticsearch(**settings.client_kwargs()) as es:
+            _search_check(es)
+        return 0
     docs, _ = _documents(_corpus_records(args.articles))
     languages: dict[str, int] = {}
     for doc in docs:
