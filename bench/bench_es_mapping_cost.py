@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import collections
 import copy
-import json
 import random
 import re
 import sys
@@ -53,6 +52,7 @@ from newsmon.core.es_schema import (  # noqa: E402
     index_analysis,
 )
 from newsmon.core.settings import load_settings  # noqa: E402
+from pipeline.tagging.evaluate import DEV_SET, load_items  # noqa: E402
 
 TEXT_FIELDS = ("title", "summary", "content")
 VARIANTS = ("all-languages", "standard-only", "own-language")
@@ -113,19 +113,10 @@ def _load(es: Elasticsearch, docs: list[dict[str, Any]], variant: str) -> float:
 
 
 def _dev_set() -> list[dict[str, Any]]:
-    docs = []
-    for path in sorted((ROOT / "tests/data/tagging/dev").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            item = json.loads(line)
-            docs.append(
-                {
-                    "id": item["id"],
-                    "title": item["title"],
-                    "content": item["text"],
-                    "language": item["language"],
-                }
-            )
-    return docs
+    return [
+        {"id": item["id"], "title": item["title"], "content": item["text"], "language": item["language"]}
+        for item in load_items([DEV_SET])
+    ]
 
 
 def _search_check(es: Elasticsearch) -> None:
@@ -138,10 +129,9 @@ def _search_check(es: Elasticsearch) -> None:
             es.indices.create(index=name, settings={"analysis": index_analysis()}, mappings=_mapping(variant))
             helpers.bulk(es, ({"_index": name, "_id": d["id"], "_source": _source(d, variant)} for d in docs))
             es.indices.refresh(index=name)
+        unboosted = [f.split("^")[0] for f in SEARCH_FIELDS]
         fields = {
-            "all-languages": [
-                f.split("^")[0] for f in SEARCH_FIELDS if f.split(".")[0] in ("title^3", "title", "content")
-            ],
+            "all-languages": [f for f in unboosted if f.split(".")[0] in ("title", "content")],
             "own-language": [
                 "title",
                 "content",

@@ -104,9 +104,10 @@ class KafkaMessage:
         return f"{self.topic}/{self.partition}"
 
 
-def in_global_window(value: Any, message: KafkaMessage) -> Any:
+def in_global_window(value: Any, message: KafkaMessage | None = None) -> Any:
     """Wrap ``value`` for output from ``finish_bundle``: global window, stamped now (processing time,
-    like every element read from Kafka, so it is never behind the watermark)."""
+    like every element read from Kafka, so it is never behind the watermark, even when the message
+    it stands for finished long after it was read)."""
     from apache_beam.transforms.window import GlobalWindow
     from apache_beam.utils.windowed_value import WindowedValue
 

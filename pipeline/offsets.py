@@ -34,7 +34,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
 from newsmon.core.settings import KafkaSettings
-from pipeline.kafka_source import KafkaMessage
+from pipeline.kafka_source import KafkaMessage, in_global_window
 from pipeline.retry import OutageLog, is_transient_kafka_error, retry_forever
 
 __all__ = ["CommitOffsets", "FinishedRanges", "KafkaOffsetCommitter", "OffsetTiler", "merge_ranges"]
@@ -109,18 +109,10 @@ class _CoalesceFinishedFn(beam.DoFn):  # type: ignore[misc]
         return iter(())
 
     def finish_bundle(self) -> Iterator[Any]:
-        import time
-
-        from apache_beam.transforms.window import GlobalWindow
-        from apache_beam.utils.windowed_value import WindowedValue
-
         ranges, self._ranges = self._ranges, {}
-        # stamped now, like every element read from Kafka: never behind the committer's watermark
-        # (a message may finish long after it was read, e.g. once Elasticsearch is back)
-        now = time.time()
         for (topic, partition), pairs in sorted(ranges.items()):
             finished = FinishedRanges(topic, partition, merge_ranges(pairs))
-            yield WindowedValue((finished.partition_key, finished), now, [GlobalWindow()])
+            yield in_global_window((finished.partition_key, finished))
 
 
 # The tiler of each (consumer group, partition) is also kept in this process, and updated under a
