@@ -1,27 +1,27 @@
 """Analysed articles for matching at a fraction of the cost of fetching every field with positions.
 
-Every text field is indexed under ``standard`` (``title``) and six language analyzers (``title.en``
-...). All seven share the ``standard`` tokenizer and then change or drop each token on its own
-(lower-casing, stop words, stemming, lemmatising): a token's terms in ``title.ru`` depend on the
-token alone, and they keep its position. And positions are what makes term vectors heavy (six times
-the bytes and the time). So, per batch of articles:
+Every text field is indexed under ``standard`` (``title``) and the analyzers of the article's own
+language (``title_ru``; ADR 0013). They all share the ``standard`` tokenizer and then change or drop
+each token on its own (lower-casing, stop words, stemming, lemmatising): a token's terms in
+``title_ru`` depend on the token alone, and they keep its position. And positions are what makes
+term vectors heavy (several times the bytes and the time). So, per batch of articles:
 
 1. the text is tokenized here (:mod:`alerts.standard_tokens`), giving terms with positions;
 2. one ``_mtermvectors`` request on the write index brings, for artificial documents (so no
    real-time read forces a refresh of the shard just written), the three ``standard`` fields' terms
    and counts *without* positions, exactly as the index analyses the article's text, and the
-   analysis of the tokens not seen before: one more artificial document (the tokens one per line)
-   whose language sub-fields the index analyses as it indexes them; the answers fill a process-wide
-   cache token -> its terms under each language analyzer;
+   analysis of the tokens not seen before: one more artificial document (the tokens one per line in
+   every language field) which the index analyses as it indexes them; the answers fill a
+   process-wide cache token -> its terms under each language analyzer;
 3. where the local terms and counts equal the index's (nearly always) they stand, otherwise that
    field's positions are fetched;
-4. the language fields are derived token by token from the cache.
+4. the article's language fields are derived token by token from the cache.
 
 Fetched as indexed instead of derived:
 
 * the ``ukrainian`` analyzer's character filter turns ````` and ``´`` into apostrophes *before*
   tokenizing, joining what ``standard`` splits (``об´єкт``): an article whose text has either between
-  two word characters gets its ``*.uk`` fields from ``_mtermvectors``;
+  two word characters gets its ``*_uk`` fields from ``_mtermvectors``;
 * a token whose analysis does not come back as terms of exactly that token (it never happened; a
   guard for analyzers changed later) is marked, and its articles' language fields are fetched.
 
@@ -41,8 +41,14 @@ import regex
 
 from alerts.document import AnalyzedDocument, FieldTerms, keyword_values, term_vector_fields
 from alerts.standard_tokens import standard_terms
-from newsmon.core.es_schema import LANGUAGE_ANALYZERS, write_alias
-from newsmon.core.query_syntax import TEXT_FIELDS
+from newsmon.core.es_schema import (
+    LANGUAGE_ANALYZERS,
+    TEXT_FIELDS,
+    analysed_languages,
+    language_field,
+    language_texts,
+    write_alias,
+)
 
 __all__ = ["CONTEXT_CHARACTERS", "DocumentReader", "TokenAnalyses"]
 
@@ -65,7 +71,7 @@ _COUNTS_ONLY: dict[str, Any] = {
 #: ``_mtermvectors`` options for fields fetched with positions
 _WITH_POSITIONS: dict[str, Any] = {**_COUNTS_ONLY, "positions": True}
 
-#: the text field whose language sub-fields analyse tokens for the cache (any text field would do)
+#: the text field whose language fields analyse tokens for the cache (any text field would do)
 _PROBE_FIELD = "title"
 
 #: terms of one token under each language analyzer, in ``LANGUAGE_ANALYZERS`` order; None when the
@@ -81,7 +87,7 @@ def _utf16_length(text: str) -> int:
 class TokenAnalyses:
     """Process-wide cache: a ``standard`` token -> its terms under each language analyzer. Filled for
     the tokens not seen yet with one ``_mtermvectors`` call on an artificial document (the tokens one
-    per line in ``title``; its language sub-fields analysed as the index defines them, with offsets
+    per line in each language field ``title_<lang>``, analysed as the index defines them, with offsets
     to give each term back to its token). Bounded: past ``max_tokens`` the older half is forgotten."""
 
     def __init__(
@@ -90,7 +96,7 @@ class TokenAnalyses:
         self._client = client
         self._target = write_alias(index)  # one concrete index (the read alias may span several)
         self.languages = tuple(languages or LANGUAGE_ANALYZERS)
-        self._fields = [f"{_PROBE_FIELD}.{lang}" for lang in self.languages]
+        self._fields = [language_field(_PROBE_FIELD, lang) for lang in self.languages]
         self._max = max_tokens
         self._terms: dict[str, TokenTerms] = {}
         self._lock = threading.Lock()
@@ -109,10 +115,12 @@ class TokenAnalyses:
 
     def requests(self, chunks: list[list[str]]) -> list[dict[str, Any]]:
         """``_mtermvectors`` entries analysing ``chunks`` (to send alone or beside other documents)."""
-        return [
-            {"doc": {_PROBE_FIELD: "\n".join(chunk)}, "fields": self._fields, **_COUNTS_ONLY, "offsets": True}
-            for chunk in chunks
-        ]
+        out = []
+        for chunk in chunks:
+            joined = "\n".join(chunk)
+            doc = {name: joined for name in self._fields}
+            out.append({"doc": doc, "fields": self._fields, **_COUNTS_ONLY, "offsets": True})
+        return out
 
     def absorb(self, chunks: list[list[str]], entries: Sequence[Mapping[str, Any]]) -> None:
         """Cache the analyses of ``chunks`` from the ``_mtermvectors`` answers to :meth:`requests`."""
@@ -170,9 +178,11 @@ def _spans(tokens: list[str]) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
-def _texts(source: Mapping[str, Any]) -> dict[str, str]:
-    """The text fields of ``source``, as an artificial document."""
-    return {name: text for name in TEXT_FIELDS if isinstance(text := source.get(name), str)}
+def _texts(source: Mapping[str, Any], fields: Iterable[str] = TEXT_FIELDS) -> dict[str, str]:
+    """The texts of ``fields`` (text or language fields) of ``source``, as an artificial document."""
+    texts = {name: text for name in TEXT_FIELDS if isinstance(text := source.get(name), str)}
+    texts.update(language_texts(source))
+    return {name: texts[name] for name in fields if name in texts}
 
 
 def _tokenized(source: Mapping[str, Any]) -> FieldTerms:
@@ -241,13 +251,17 @@ class DocumentReader:
         }
 
     def _fetched_subfields(self, source: Mapping[str, Any]) -> list[str]:
-        """Language sub-fields this article's text needs fetched rather than derived."""
+        """Language fields of this article that need fetching rather than deriving."""
+        languages = [lang for lang in analysed_languages(source.get("language")) if lang in self._context]
+        if not languages:
+            return []
         text = " ".join(str(source.get(f) or "") for f in TEXT_FIELDS)
         return [
-            f"{base}.{lang}"
-            for lang, joined in self._context.items()
-            if joined.search(text)
+            language_field(base, lang)
+            for lang in languages
+            if self._context[lang].search(text)
             for base in TEXT_FIELDS
+            if source.get(base)
         ]
 
     def _positions(
@@ -263,7 +277,11 @@ class DocumentReader:
         response = self._client.mtermvectors(
             index=self._target,
             docs=[
-                {"doc": _texts(sources[doc_id]), "fields": requests[doc_id], **_WITH_POSITIONS}
+                {
+                    "doc": _texts(sources[doc_id], requests[doc_id]),
+                    "fields": requests[doc_id],
+                    **_WITH_POSITIONS,
+                }
                 for doc_id in ids
             ],
         )
@@ -323,9 +341,12 @@ class DocumentReader:
             fields = base.get(doc_id)
             if fields is None:
                 continue
-            derived = self._derive(fields, get)
+            languages = analysed_languages(sources[doc_id].get("language"))
+            derived = self._derive(fields, get, languages)
             if derived is None:
-                underivable[doc_id] = [f"{b}.{lang}" for b in TEXT_FIELDS for lang in self._subfields]
+                underivable[doc_id] = [
+                    language_field(b, lang) for b in TEXT_FIELDS if b in fields for lang in languages
+                ]
                 derived = {}
             fields.update(derived)
             fields.update(fetched.get(doc_id, {}))  # fetched sub-fields replace derived ones
@@ -337,7 +358,12 @@ class DocumentReader:
                     doc.fields.update(indexed_as[doc.id])
         return out
 
-    def _derive(self, fields: FieldTerms, get: Any) -> FieldTerms | None:
+    def _derive(self, fields: FieldTerms, get: Any, languages: Sequence[str]) -> FieldTerms | None:
+        """The language fields of ``languages`` derived from the ``standard`` ``fields`` (None: a
+        token must not be derived)."""
+        if not languages:
+            return {}
+        slots = [self._subfields.index(lang) for lang in languages]
         derived: FieldTerms = {}
         done: dict[int, list[dict[str, tuple[int, ...]]]] = {}  # id of a shared terms dict -> its result
         for base in TEXT_FIELDS:
@@ -345,21 +371,17 @@ class DocumentReader:
             if not terms:
                 continue
             per_lang = done.get(id(terms))
-            if per_lang is not None:
-                for lang, out in zip(self._subfields, per_lang, strict=True):
-                    if out:
-                        derived[f"{base}.{lang}"] = out
-                continue
-            per_lang = done[id(terms)] = [{} for _ in self._subfields]
-            for term, positions in terms.items():
-                analysed = get(term)
-                if analysed is None:
-                    return None
-                for out, stems in zip(per_lang, analysed, strict=True):
-                    for stem in stems:
-                        before = out.get(stem)
-                        out[stem] = positions if before is None else tuple(sorted(before + positions))
-            for lang, out in zip(self._subfields, per_lang, strict=True):
+            if per_lang is None:
+                per_lang = done[id(terms)] = [{} for _ in languages]
+                for term, positions in terms.items():
+                    analysed = get(term)
+                    if analysed is None:
+                        return None
+                    for out, slot in zip(per_lang, slots, strict=True):
+                        for stem in analysed[slot]:
+                            before = out.get(stem)
+                            out[stem] = positions if before is None else tuple(sorted(before + positions))
+            for lang, out in zip(languages, per_lang, strict=True):
                 if out:
-                    derived[f"{base}.{lang}"] = out
+                    derived[language_field(base, lang)] = out
         return derived

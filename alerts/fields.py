@@ -1,9 +1,10 @@
 """Which index fields a query term searches, and how each is analysed (pure data).
 
 The same resolution as ``newsmon search``: a bare term searches :data:`SEARCH_FIELDS`; ``title:x``
-searches ``title.*`` (every language sub-field and the ``title.raw`` keyword), ``entities:x`` searches
-``entity_names``. Text fields are analysed (``standard`` or the sub-field's language analyzer); keyword
-fields compare the raw term exactly, as Elasticsearch's ``query_string`` does.
+searches ``title*`` (``title``, every language field ``title_ru``... and the ``title.raw`` keyword),
+``entities:x`` searches ``entity_names``. Text fields are analysed (``standard`` or the language
+field's analyzer; an article has only its own language's fields, ADR 0013); keyword fields compare the
+raw term exactly, as Elasticsearch's ``query_string`` does.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from newsmon.core.es_schema import LANGUAGE_ANALYZERS, SEARCH_FIELDS
-from newsmon.core.query_syntax import TEXT_FIELDS, QueryError, index_field
+from newsmon.core.es_schema import LANGUAGE_FIELDS, SEARCH_FIELDS, TEXT_FIELDS
+from newsmon.core.query_syntax import QueryError, index_field
 
 __all__ = [
     "DEFAULT_FIELDS",
@@ -23,14 +24,10 @@ __all__ = [
     "resolve_fields",
 ]
 
-#: text field (and language sub-field) -> its analyzer
+#: text field (and language field) -> its analyzer
 TEXT_FIELD_ANALYZERS: dict[str, str] = {
-    name: analyzer
-    for base in TEXT_FIELDS
-    for name, analyzer in (
-        (base, "standard"),
-        *((f"{base}.{lang}", a) for lang, a in LANGUAGE_ANALYZERS.items()),
-    )
+    **{base: "standard" for base in TEXT_FIELDS},
+    **LANGUAGE_FIELDS,
 }
 
 #: keyword fields a subscription may name (values compared exactly, case-sensitive)

@@ -1,4 +1,4 @@
-"""Benchmark (issue 11): what the language sub-fields cost Elasticsearch at indexing time.
+"""Benchmark (issue 11, ADR 0013): what the language analysis costs Elasticsearch at indexing time.
 
     .venv/bin/python bench/bench_es_mapping_cost.py --articles 3000 --rounds 2
 
@@ -7,20 +7,21 @@ Against the real local Elasticsearch of ``config/newsmon.yaml``: the same enrich
 ``parallel_bulk`` (2 threads, 500 per request) into fresh scratch indices, one per mapping variant,
 rounds interleaved, each index deleted right after its load:
 
-* ``all-languages``: the articles mapping as it is (title, summary and content each analysed by
-  ``standard`` and by all six language sub-fields: 21 analysed text fields);
-* ``standard-only``: the same mapping without the language sub-fields;
-* ``own-language``: standard, plus one field per language (``content_ru``...) filled only with the
-  text of the article's detected language: a sketch of indexing each article in its own language.
+* ``v3-all-languages``: the layout before mapping v4 (title, summary and content each analysed by
+  ``standard`` and by six language sub-fields ``content.ru``...: 21 analysed text fields), rebuilt
+  here as the baseline;
+* ``standard-only``: no language analysis at all (a floor);
+* ``v4-own-language``: the articles mapping as it is (ADR 0013): ``standard`` plus the language
+  fields (``content_ru``...) of the article's own language, as the pipeline builds the document.
 
-Only the load is timed; docs/s per round. This measures a design option (ADR 0013, proposed); the
-pipeline does not use the last two variants.
+Only the load is timed; docs/s per round.
 
-``--search-check`` measures what the ``own-language`` layout would change for search instead: the
-tagging dev set (416 short articles in six languages, their gold language) in both layouts, 1,500
-words of five letters or more drawn from it (seed 7), each searched as a bare query over all text
-fields of each layout; reported: the hits of the current layout that the other one does not find,
-per article language, with examples.
+``--search-check`` measures what the v4 layout changes for search: the tagging dev set (416 short
+articles in six languages, their gold language) indexed in the v3 layout and in v4 variants that
+differ in the languages a Belarusian article is analysed in (as shipped: Belarusian + Russian;
+Belarusian only; Belarusian + Russian + Ukrainian); 1,500 words of five letters or more drawn from
+the set (seed 7), each searched as a bare query over the title and content fields of each layout;
+reported: the hits of v3 that each variant does not find, per article language, with examples.
 """
 
 from __future__ import annotations
@@ -46,39 +47,53 @@ from bench_pipeline import _documents  # noqa: E402
 from elasticsearch import Elasticsearch, helpers  # noqa: E402
 
 from newsmon.core.es_schema import (  # noqa: E402
+    ANALYSED_AS,
     ARTICLES_MAPPING,
     LANGUAGE_ANALYZERS,
-    SEARCH_FIELDS,
+    LANGUAGE_FIELDS,
+    TEXT_FIELDS,
     index_analysis,
+    language_field,
+    upgrade_document,
 )
 from newsmon.core.settings import load_settings  # noqa: E402
 from pipeline.tagging.evaluate import DEV_SET, load_items  # noqa: E402
 
-TEXT_FIELDS = ("title", "summary", "content")
-VARIANTS = ("all-languages", "standard-only", "own-language")
+VARIANTS = ("v3-all-languages", "standard-only", "v4-own-language")
+
+#: v4 search-check variants: the languages a Belarusian article is analysed in
+BELARUSIAN_AS = {
+    "v4-own-language": ANALYSED_AS["be"],
+    "v4-be-only": ("be",),
+    "v4-be-ru-uk": ("be", "ru", "uk"),
+}
 
 
 def _mapping(variant: str) -> dict[str, Any]:
     mapping = copy.deepcopy(ARTICLES_MAPPING)
     props = mapping["properties"]
-    if variant == "all-languages":
+    if variant.startswith("v4"):
         return mapping
-    for field in TEXT_FIELDS:
-        props[field]["fields"] = {k: v for k, v in props[field]["fields"].items() if k == "raw"}
-        if variant == "own-language":
+    for name in LANGUAGE_FIELDS:
+        del props[name]
+    if variant == "v3-all-languages":
+        for field in TEXT_FIELDS:
+            subfields = props[field].setdefault("fields", {})
             for lang, analyzer in LANGUAGE_ANALYZERS.items():
-                props[f"{field}_{lang}"] = {"type": "text", "analyzer": analyzer}
+                subfields[lang] = {"type": "text", "analyzer": analyzer}
     return mapping
 
 
 def _source(doc: dict[str, Any], variant: str) -> dict[str, Any]:
-    lang = doc.get("language")
-    if variant != "own-language" or lang not in LANGUAGE_ANALYZERS:
-        return doc
-    out = dict(doc)
-    for field in TEXT_FIELDS:
-        if doc.get(field):
-            out[f"{field}_{lang}"] = doc[field]
+    """The document as ``variant`` stores it (``doc`` is built by the pipeline: the v4 shape)."""
+    base = {k: v for k, v in doc.items() if k not in LANGUAGE_FIELDS}
+    if not variant.startswith("v4"):
+        return base
+    if base.get("language") != "be":
+        return upgrade_document(base)
+    out = dict(base)
+    for lang in BELARUSIAN_AS[variant]:
+        out.update({language_field(f, lang): base[f] for f in TEXT_FIELDS if base.get(f)})
     return out
 
 
@@ -124,20 +139,18 @@ def _search_check(es: Elasticsearch) -> None:
     language = {d["id"]: d["language"] for d in docs}
     indices: dict[str, str] = {}
     try:
-        for variant in ("all-languages", "own-language"):
+        for variant in ("v3-all-languages", *BELARUSIAN_AS):
             name = indices[variant] = f"scratch-mapping-search-{variant}-{uuid.uuid4().hex[:8]}"
             es.indices.create(index=name, settings={"analysis": index_analysis()}, mappings=_mapping(variant))
             helpers.bulk(es, ({"_index": name, "_id": d["id"], "_source": _source(d, variant)} for d in docs))
             es.indices.refresh(index=name)
-        unboosted = [f.split("^")[0] for f in SEARCH_FIELDS]
-        fields = {
-            "all-languages": [f for f in unboosted if f.split(".")[0] in ("title", "content")],
-            "own-language": [
-                "title",
-                "content",
-                *(f"{b}_{lang}" for b in ("title", "content") for lang in LANGUAGE_ANALYZERS),
-            ],
-        }
+        v3_fields = [
+            f"{b}{s}" for b in ("title", "content") for s in ("", *(f".{x}" for x in LANGUAGE_ANALYZERS))
+        ]
+        v4_fields = [
+            f"{b}{s}" for b in ("title", "content") for s in ("", *(f"_{x}" for x in LANGUAGE_ANALYZERS))
+        ]
+        fields = {variant: v4_fields if variant.startswith("v4") else v3_fields for variant in indices}
         words = sorted(
             {
                 w.lower()
@@ -147,9 +160,9 @@ def _search_check(es: Elasticsearch) -> None:
             }
         )
         sample = random.Random(7).sample(words, min(1500, len(words)))
-        found = {"all-languages": 0, "own-language": 0}
-        lost: collections.Counter[str] = collections.Counter()
-        examples: list[str] = []
+        found = dict.fromkeys(indices, 0)
+        lost: dict[str, collections.Counter[str]] = {v: collections.Counter() for v in BELARUSIAN_AS}
+        examples: dict[str, list[str]] = {v: [] for v in BELARUSIAN_AS}
         for word in sample:
             hits = {}
             for variant, name in indices.items():
@@ -157,18 +170,21 @@ def _search_check(es: Elasticsearch) -> None:
                 answer = es.search(index=name, query=query, size=500, source=False)
                 hits[variant] = {h["_id"] for h in answer["hits"]["hits"]}
                 found[variant] += len(hits[variant])
-            missing = hits["all-languages"] - hits["own-language"]
-            lost.update(language[i] for i in missing)
-            if missing and len(examples) < 20:
-                examples.append(f"{word}: {', '.join(sorted(missing)[:3])}")
-        total = sum(lost.values())
+            for variant in BELARUSIAN_AS:
+                missing = hits["v3-all-languages"] - hits[variant]
+                lost[variant].update(language[i] for i in missing)
+                if missing and len(examples[variant]) < 12:
+                    examples[variant].append(f"{word}: {', '.join(sorted(missing)[:3])}")
         print(f"{len(docs)} dev-set articles; {len(sample)} one-word queries")
-        print(f"hits: current layout {found['all-languages']:,}, own-language {found['own-language']:,}")
-        share = 100 * total / max(found["all-languages"], 1)
-        print(f"hits of the current layout not found: {total} ({share:.1f} %)")
-        print(f"  by article language: {dict(lost.most_common())}")
-        for line in examples:
-            print(f"  {line}")
+        print("hits: " + ", ".join(f"{v} {n:,}" for v, n in found.items()))
+        for variant in BELARUSIAN_AS:
+            total = sum(lost[variant].values())
+            share = 100 * total / max(found["v3-all-languages"], 1)
+            belarusian = "+".join(BELARUSIAN_AS[variant])
+            print(f"{variant} (Belarusian as {belarusian}): v3 hits not found {total} ({share:.1f} %)")
+            print(f"  by article language: {dict(lost[variant].most_common())}")
+            for line in examples[variant]:
+                print(f"  {line}")
     finally:
         for name in indices.values():
             es.indices.delete(index=name)
@@ -198,7 +214,7 @@ def main() -> int:
             for variant in VARIANTS:
                 rates[variant].append(round(_load(es, docs, variant)))
     for variant in VARIANTS:
-        print(f"{variant:14s} docs/s per round: {', '.join(f'{r:,}' for r in rates[variant])}")
+        print(f"{variant:16s} docs/s per round: {', '.join(f'{r:,}' for r in rates[variant])}")
     return 0
 
 

@@ -1,14 +1,18 @@
-"""The articles index schema, version 3: Kibana conventions and language analysis (pure data).
+"""The articles index schema, version 4: Kibana conventions and language analysis (pure data).
 
 * ``@timestamp`` is the published time (Kibana's time field); ``fetched_at`` and ``indexed_at`` too.
 * ``dynamic: strict``: a document with a field the mapping does not know is rejected (and
   dead-lettered with Elasticsearch's reason) instead of silently growing the mapping.
-* ``title``, ``summary`` and ``content`` are ``standard``-analysed text with one sub-field per
-  language (``title.en``, ``content.ru``, ...) analysed by that language's analyzer, so a query on
-  ``content.ru`` finds "политзаключённых" for "политзаключенный". The analyzers have the names the
-  full distribution uses; the local node gets them from the newsmon analysis plugin (ADR 0008).
-  Two are defined in the index settings (:func:`index_analysis`), identically everywhere:
-  ``belarusian`` and ``polish_newsmon`` (Stempel without its one-letter stems, v3).
+* ``title``, ``summary`` and ``content`` are ``standard``-analysed text. Each article's text is also
+  indexed in the language fields of its detected language only (ADR 0013, v4): ``title_ru``,
+  ``summary_ru``, ``content_ru`` for a Russian article, analysed by the ``russian`` analyzer, so a
+  query finds "политзаключённых" for "политзаключенный"; Belarusian articles go to the Belarusian
+  *and* the Russian fields (:data:`ANALYSED_AS`); an article in another language has ``standard``
+  only. :func:`upgrade_document` fills them, so the pipeline, a copy-upgrade and the alert matcher
+  agree. The analyzers have the names the full distribution uses; the local node gets them from the
+  newsmon analysis plugin (ADR 0008). Two are defined in the index settings
+  (:func:`index_analysis`), identically everywhere: ``belarusian`` and ``polish_newsmon`` (Stempel
+  without its one-letter stems, v3).
 * Keyword fields for filters and aggregations: tags, entity ids/names/types, language, source names,
   domains, feeds.
 
@@ -19,17 +23,24 @@ upgrade adds a new index behind the same aliases.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "ANALYSED_AS",
     "ARTICLES_MAPPING",
     "LANGUAGE_ANALYZERS",
+    "LANGUAGE_FIELDS",
     "MAPPING_VERSION",
     "POLISH_MIN_TERM_LENGTH",
     "SEARCH_FIELDS",
+    "TEXT_FIELDS",
+    "analysed_languages",
     "concrete_index",
     "index_analysis",
+    "language_field",
+    "language_texts",
     "prune_to_mapping",
     "upgrade_document",
     "upgrade_stored_document",
@@ -38,7 +49,12 @@ __all__ = [
 
 #: 3: ``*.pl`` analysed with ``polish_newsmon`` instead of ``polish`` (index settings change: the
 #: upgrade copies the documents into a new index)
-MAPPING_VERSION = 3
+#: 4: the text analysed in the article's own language only: ``title_ru``... instead of six sub-fields
+#: ``title.ru``... per text field (ADR 0013; the upgrade copies and fills them from ``language``)
+MAPPING_VERSION = 4
+
+#: the analysed text fields of an article
+TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "content")
 
 #: Detected language code -> analyzer of its sub-field. Belarusian and Polish: see ADR 0008.
 LANGUAGE_ANALYZERS: dict[str, str] = {
@@ -49,6 +65,43 @@ LANGUAGE_ANALYZERS: dict[str, str] = {
     "uk": "ukrainian",
     "be": "belarusian",
 }
+
+#: An article's detected language -> the languages whose fields its text is indexed in. Belarusian
+#: has no stemmer (ADR 0008) and shares much of its vocabulary with Russian: its articles are also
+#: analysed as Russian, so a Russian query's stem finds them (ADR 0013 measured what that keeps).
+ANALYSED_AS: dict[str, tuple[str, ...]] = {
+    **{lang: (lang,) for lang in LANGUAGE_ANALYZERS},
+    "be": ("be", "ru"),
+}
+
+
+def language_field(base: str, lang: str) -> str:
+    """The field holding text field ``base`` analysed in language ``lang``: ``content_ru``."""
+    return f"{base}_{lang}"
+
+
+#: language field -> its analyzer (``title_en`` -> ``english``...)
+LANGUAGE_FIELDS: dict[str, str] = {
+    language_field(base, lang): analyzer
+    for base in TEXT_FIELDS
+    for lang, analyzer in LANGUAGE_ANALYZERS.items()
+}
+
+
+def analysed_languages(language: Any) -> tuple[str, ...]:
+    """The languages whose fields an article detected as ``language`` is indexed in (may be none)."""
+    return ANALYSED_AS.get(language, ()) if isinstance(language, str) else ()
+
+
+def language_texts(doc: Mapping[str, Any]) -> dict[str, str]:
+    """The language fields of ``doc``: its non-empty text fields under each of its languages."""
+    return {
+        language_field(base, lang): text
+        for lang in analysed_languages(doc.get("language"))
+        for base in TEXT_FIELDS
+        if isinstance(text := doc.get(base), str) and text
+    }
+
 
 _KEYWORD: dict[str, Any] = {"type": "keyword"}
 
@@ -99,22 +152,20 @@ def index_analysis() -> dict[str, Any]:
 
 
 def _text(with_raw: bool = False) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        lang: {"type": "text", "analyzer": analyzer} for lang, analyzer in LANGUAGE_ANALYZERS.items()
-    }
+    spec: dict[str, Any] = {"type": "text", "analyzer": "standard"}
     if with_raw:
-        fields["raw"] = {"type": "keyword", "ignore_above": 512}
-    return {"type": "text", "analyzer": "standard", "fields": fields}
+        spec["fields"] = {"raw": {"type": "keyword", "ignore_above": 512}}
+    return spec
 
 
-#: Fields a free-text query searches by default (every language sub-field, title boosted).
+#: Fields a free-text query searches by default (``standard`` and every language field, title boosted).
 SEARCH_FIELDS: list[str] = [
     "title^3",
-    *(f"title.{lang}^3" for lang in LANGUAGE_ANALYZERS),
+    *(f"{language_field('title', lang)}^3" for lang in LANGUAGE_ANALYZERS),
     "summary",
-    *(f"summary.{lang}" for lang in LANGUAGE_ANALYZERS),
+    *(language_field("summary", lang) for lang in LANGUAGE_ANALYZERS),
     "content",
-    *(f"content.{lang}" for lang in LANGUAGE_ANALYZERS),
+    *(language_field("content", lang) for lang in LANGUAGE_ANALYZERS),
     "entity_names",
     "tags",
 ]
@@ -130,6 +181,7 @@ ARTICLES_MAPPING: dict[str, Any] = {
         "title": _text(with_raw=True),
         "summary": _text(),
         "content": _text(),
+        **{name: {"type": "text", "analyzer": analyzer} for name, analyzer in LANGUAGE_FIELDS.items()},
         "authors": _KEYWORD,
         "categories": _KEYWORD,
         "published_at": {"type": "date"},
@@ -231,7 +283,8 @@ def upgrade_document(doc: dict[str, Any]) -> dict[str, Any]:
 
     Also used by the document builder, so new and reindexed documents agree (pure; idempotent).
     """
-    out = dict(doc)
+    out = {key: value for key, value in doc.items() if key not in LANGUAGE_FIELDS}
+    out.update(language_texts(out))
     out["@timestamp"] = out.get("@timestamp") or out.get("published_at") or out.get("fetched_at")
     entities = out.get("entities") or []
     out["entity_ids"] = sorted({e["id"] for e in entities if e.get("id")})

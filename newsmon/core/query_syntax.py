@@ -3,7 +3,8 @@
 Lucene's query-string syntax (terms, "phrases", AND/OR/NOT, parentheses, ``field:value``, prefix ``*``)
 parsed with luqum, so a malformed query is refused with the position and reason before anything is
 sent. Friendly field names are rewritten to the mapping's fields: ``title``/``summary``/``content``
-search every sub-field (``content.ru`` stems Russian, ``content.en`` English, ...),
+search the ``standard`` field and every language field (``content_ru`` stems Russian articles,
+``content_en`` English ones, ...; ``content.ru``, the name before mapping v4, still works),
 ``entities``/``entity`` -> ``entity_names``, ``source`` -> ``source_names``, ``domain`` ->
 ``source_domains``, ``feed`` -> ``feed_ids``, ``lang`` -> ``language``, ``tag`` -> ``tags``.
 One implementation: the search request and the alert matcher both resolve fields here.
@@ -18,6 +19,8 @@ from luqum.parser import parser
 from luqum.tree import Item, SearchField
 from luqum.visitor import TreeTransformer
 
+from newsmon.core.es_schema import LANGUAGE_ANALYZERS, LANGUAGE_FIELDS, TEXT_FIELDS, language_field
+
 __all__ = [
     "FIELD_NAMES",
     "KNOWN_FIELDS",
@@ -28,7 +31,6 @@ __all__ = [
     "rewrite_query",
 ]
 
-TEXT_FIELDS = ("title", "summary", "content")
 FIELD_NAMES: dict[str, str] = {
     "entities": "entity_names",
     "entity": "entity_names",
@@ -40,6 +42,7 @@ FIELD_NAMES: dict[str, str] = {
 }
 KNOWN_FIELDS = {
     *TEXT_FIELDS,
+    *LANGUAGE_FIELDS,
     *FIELD_NAMES.values(),
     *FIELD_NAMES,
     "url",
@@ -61,15 +64,19 @@ class QueryError(ValueError):
 
 
 def index_field(name: str) -> str:
-    """The index field (pattern) a field name in a query means: ``title`` -> ``title.*`` (every
-    sub-field), ``entities`` -> ``entity_names``; unknown names raise :class:`QueryError`."""
-    if name.split(".")[0] not in KNOWN_FIELDS:
+    """The index field (pattern) a field name in a query means: ``title`` -> ``title*`` (``standard``,
+    every language field and ``title.raw``), ``title.ru`` -> ``title_ru`` (the v3 name),
+    ``entities`` -> ``entity_names``; unknown names raise :class:`QueryError`."""
+    base, _, sub = name.partition(".")
+    if base not in KNOWN_FIELDS:
         raise QueryError(
             f"unknown field {name!r}: use one of title, content, summary, tags, entities, "
             "language, source, domain, feed, url"
         )
-    if name in TEXT_FIELDS:
-        return f"{name}.*"
+    if base in TEXT_FIELDS and sub in ("", "*"):
+        return f"{base}*"
+    if base in TEXT_FIELDS and sub in LANGUAGE_ANALYZERS:
+        return language_field(base, sub)
     return FIELD_NAMES.get(name, name)
 
 

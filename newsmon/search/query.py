@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from newsmon.core.es_schema import LANGUAGE_ANALYZERS, SEARCH_FIELDS
+from newsmon.core.es_schema import LANGUAGE_FIELDS, SEARCH_FIELDS, TEXT_FIELDS
 from newsmon.core.query_syntax import FIELD_NAMES, QueryError, rewrite_query
 
 __all__ = ["FIELD_NAMES", "QueryError", "build_request", "parse_since", "rewrite_query"]
@@ -48,7 +48,7 @@ def build_request(
     since: datetime | None = None,
     limit: int = 20,
 ) -> dict[str, Any]:
-    """The ``_search`` body: query_string over every language sub-field, filters, highlights."""
+    """The ``_search`` body: query_string over the text and language fields, filters, highlights."""
     filters: list[dict[str, Any]] = [{"term": {"tags": tag}} for tag in tags or []]
     if languages:
         filters.append({"terms": {"language": languages}})
@@ -64,9 +64,7 @@ def build_request(
     if since is not None:
         filters.append({"range": {"@timestamp": {"gte": since.isoformat()}}})
     highlight_fields = {
-        f"{field}{suffix}": {"number_of_fragments": 2, "fragment_size": 160}
-        for field in ("title", "content", "summary")
-        for suffix in ("", *(f".{lang}" for lang in LANGUAGE_ANALYZERS))
+        field: {"number_of_fragments": 2, "fragment_size": 160} for field in (*TEXT_FIELDS, *LANGUAGE_FIELDS)
     }
     return {
         "query": {

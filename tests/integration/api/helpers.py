@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from alerts.records import ALERTS_MAPPING, ALERTS_MAPPING_VERSION
 from newsmon.core.es_index import IndexSpec, ensure_index, setup_articles_index, setup_index
-from newsmon.core.es_schema import write_alias
+from newsmon.core.es_schema import upgrade_document, write_alias
 from newsmon.core.settings import Settings
 
 ADMIN_KEY = "test-admin-" + uuid.uuid4().hex  # long enough for `newsmon api`
@@ -91,10 +91,11 @@ def article(
     relevance: float = 0.5,
     age: timedelta = timedelta(hours=1),
 ) -> dict[str, Any]:
-    """An articles-index document (the strict v2 mapping) published ``age`` ago."""
+    """An articles-index document published ``age`` ago, completed as the pipeline completes it
+    (``upgrade_document``: the language fields of ``language``, ADR 0013)."""
     published = datetime.now(UTC) - age
     url = f"https://{domain}/{n}"
-    return {
+    doc = {
         "@timestamp": published.isoformat(),
         "schema_version": 2,
         "id": f"apitest-article-{n:03d}",
@@ -117,6 +118,7 @@ def article(
         "entity_types": ["place"],
         "entities": [{"id": "minsk", "name": "Minsk", "type": "place", "mentions": 1}],
     }
+    return upgrade_document(doc)
 
 
 ARTICLES = [

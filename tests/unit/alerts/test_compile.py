@@ -33,7 +33,7 @@ def doc(doc_id: str, content: str = "", title: str = "", **keywords: list[str]) 
     analyzer = FakeAnalyzer()
     fields: dict[str, dict[str, tuple[int, ...]]] = {}
     for base, text in (("content", content), ("title", title)):
-        for name, an in ((base, "standard"), (f"{base}.en", "english")):
+        for name, an in ((base, "standard"), (f"{base}_en", "english")):
             terms: dict[str, list[int]] = {}
             for term, pos in analyzer.analyze(an, text):
                 terms.setdefault(term, []).append(pos)

@@ -114,7 +114,7 @@ def test_compiled_predicates_agree_with_a_plain_tree_walk() -> None:
         BoolMatch((MatchAll(),), (), (AnyTerm("content", frozenset({"gamma"})),)),
         AnyOf((AnyTerm("content", frozenset({"zzz"})), MatchAll())),
         AnyOf((PhraseMatch("content", ((0, frozenset({"state"})), (2, frozenset({"the", "art"})))),)),
-        BoolMatch((AnyOf((PrefixMatch("title", "alp"), PrefixMatch("title.en", "pol"))),), (), ()),
+        BoolMatch((AnyOf((PrefixMatch("title", "alp"), PrefixMatch("title_en", "pol"))),), (), ()),
     ],
 )
 def test_edge_cases_agree_with_the_tree_walk(matcher: Matcher) -> None:

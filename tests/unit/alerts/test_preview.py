@@ -133,7 +133,7 @@ HIT = {
         "summary": "The Viasna founder was sentenced.",
         "entities": [{"name": "Ales Bialiatski"}],
     },
-    "highlight": {"title": ["Court jails »Bialiatski«"], "title.en": ["Court jails »Bialiatski«"]},
+    "highlight": {"title": ["Court jails »Bialiatski«"], "title_en": ["Court jails »Bialiatski«"]},
 }
 
 

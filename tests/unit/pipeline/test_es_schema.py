@@ -13,8 +13,10 @@ import pytest
 from newsmon.core.es_schema import (
     ARTICLES_MAPPING,
     LANGUAGE_ANALYZERS,
+    LANGUAGE_FIELDS,
     MAPPING_VERSION,
     POLISH_MIN_TERM_LENGTH,
+    analysed_languages,
     index_analysis,
     upgrade_document,
 )
@@ -92,6 +94,25 @@ def test_upgrade_is_idempotent_and_derives_fields() -> None:
     assert once["evidence"] == ["political prisoners"] and once["@timestamp"] == doc["published_at"]
 
 
+def test_text_is_indexed_in_the_articles_own_language_only() -> None:
+    """ADR 0013: a Russian article fills the ``*_ru`` fields only; Belarusian also the Russian ones; an
+    article in a language without an analyzer has ``standard`` only; a language change (re-enrichment,
+    copy-upgrade) drops the old language's fields."""
+    ru = upgrade_document(
+        {"title": "Задержаны", "content": "Правозащитники", "summary": "", "language": "ru"}
+    )
+    assert {k for k in ru if k.endswith("_ru")} == {"title_ru", "content_ru"}  # empty summary: none
+    assert ru["content_ru"] == "Правозащитники" and not any(k.endswith("_en") for k in ru)
+    be = upgrade_document({"title": "Затрыманы", "language": "be"})
+    assert be["title_be"] == be["title_ru"] == "Затрыманы"
+    assert set(analysed_languages("be")) == {"be", "ru"} and analysed_languages("fr") == ()
+    fr = upgrade_document({"title": "Arrêtés", "language": "fr"})
+    assert not set(fr) & set(LANGUAGE_FIELDS)
+    moved = upgrade_document({**ru, "language": "uk"})
+    assert moved["title_uk"] == "Задержаны" and "title_ru" not in moved
+    assert upgrade_document(moved) == moved
+
+
 # -- index analysis (ADR 0008) --------------------------------------------------------------------
 
 #: components every Elasticsearch has, the local integ-test node included (no plugin needed)
@@ -110,7 +131,7 @@ def test_polish_sub_fields_use_the_index_defined_polish_newsmon_analyzer() -> No
     assert analysis["filter"][last] == {"type": "length", "min": POLISH_MIN_TERM_LENGTH}
     assert POLISH_MIN_TERM_LENGTH == 2  # "UE", "PiS"-like two-letter terms stay searchable
     for field in ("title", "summary", "content"):
-        assert ARTICLES_MAPPING["properties"][field]["fields"]["pl"]["analyzer"] == "polish_newsmon"
+        assert ARTICLES_MAPPING["properties"][f"{field}_pl"]["analyzer"] == "polish_newsmon"
 
 
 def test_every_analysis_component_exists_locally_and_in_production() -> None:
@@ -130,12 +151,12 @@ def test_every_analysis_component_exists_locally_and_in_production() -> None:
 def test_alert_fields_analyse_polish_like_the_index() -> None:
     from alerts.fields import TEXT_FIELD_ANALYZERS
 
-    analyzers = {TEXT_FIELD_ANALYZERS[f"{base}.pl"] for base in ("title", "summary", "content")}
+    analyzers = {TEXT_FIELD_ANALYZERS[f"{base}_pl"] for base in ("title", "summary", "content")}
     assert analyzers == {"polish_newsmon"}
 
 
-def test_mapping_version_3_for_the_polish_analysis_change() -> None:
-    assert MAPPING_VERSION == 3
+def test_mapping_version_4_for_own_language_fields() -> None:
+    assert MAPPING_VERSION == 4
     assert ARTICLES_MAPPING["_meta"]["mapping_version"] == MAPPING_VERSION
 
 
