@@ -18,8 +18,10 @@ under fresh URLs and ids (the corpus is cycled when ``--articles`` exceeds it). 
    process, articles/s (wall and CPU; loading the enricher is reported separately);
 2. **raw bulk baseline**: those documents bulk-loaded with ``elasticsearch.helpers`` in batches of 500
    into a fresh index with the articles mapping (``setup_articles_index``), once with
-   ``streaming_bulk`` (one connection) and once with ``parallel_bulk`` (``--bulk-threads``); only the
-   bulk load is timed; docs/s. The faster of the two is the baseline the pipeline is compared with;
+   ``streaming_bulk`` (one connection), once with ``parallel_bulk`` (``--bulk-threads``), and once
+   more with ``parallel_bulk`` through a client that serialises the bodies with orjson, as the
+   pipeline does; only the bulk load is timed; docs/s. The fastest is the baseline the pipeline is
+   compared with;
 3. **backlog drain**: the same records produced to the fresh topic *before* the job starts, then
    ``python -m newsmon.cli.main pipeline run`` started as a subprocess (NEWSMON_* environment
    overrides); the index's ``indexing.index_total`` (real time, no refresh forced) is polled every
@@ -59,10 +61,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import orjson  # noqa: E402
 import psutil  # noqa: E402
 from bench_alert_latency import _corpus_records, _env, _free_port, _fresh, _percentile  # noqa: E402
 from bench_runners import _settings  # noqa: E402
 from elasticsearch import Elasticsearch, helpers  # noqa: E402
+from elasticsearch.serializer import NdjsonSerializer  # noqa: E402
 from kafka import KafkaProducer  # noqa: E402
 from kafka.admin import KafkaAdminClient  # noqa: E402
 
@@ -110,8 +114,20 @@ def _drop_index(es: Elasticsearch, base: str) -> None:
     quiet.ilm.delete_lifecycle(name=f"{base}-policy")
 
 
+class _OrjsonNdjson(NdjsonSerializer):
+    """The client's NDJSON serializer with orjson (the pipeline writes its bulk bodies with orjson)."""
+
+    def json_dumps(self, data: Any) -> bytes:
+        return orjson.dumps(data)
+
+
 def _raw_bulk(
-    es: Elasticsearch, es_settings: ElasticsearchSettings, base: str, docs: list[dict[str, Any]], threads: int
+    es: Elasticsearch,
+    es_settings: ElasticsearchSettings,
+    base: str,
+    docs: list[dict[str, Any]],
+    threads: int,
+    label: str = "",
 ) -> dict[str, Any]:
     """Bulk-load ``docs`` into a fresh articles index ``base``; time the load only; drop the index."""
     settings = es_settings.model_copy(update={"index": base})
@@ -138,7 +154,7 @@ def _raw_bulk(
         es.indices.refresh(index=base)
         count = int(es.count(index=base)["count"])
         return {
-            "helper": "streaming_bulk" if threads <= 1 else f"parallel_bulk({threads} threads)",
+            "helper": ("streaming_bulk" if threads <= 1 else f"parallel_bulk({threads} threads)") + label,
             "seconds": round(elapsed, 2),
             "docs_per_s": round(len(docs) / elapsed),
             "failed": failed,
@@ -378,9 +394,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     proc: subprocess.Popen[bytes] | None = None
     try:
         baseline = []
-        for threads in (1, args.bulk_threads):
+        fast = Elasticsearch(
+            **settings.elasticsearch.client_kwargs(), serializers={"application/x-ndjson": _OrjsonNdjson()}
+        )
+        for n, (client, threads, label) in enumerate(
+            [(es, 1, ""), (es, args.bulk_threads, ""), (fast, args.bulk_threads, ", orjson")]
+        ):
             raw = _raw_bulk(
-                es, settings.elasticsearch, f"bench-pipeline-raw{threads}-{run_id}", docs, threads
+                client, settings.elasticsearch, f"bench-pipeline-raw{n}-{run_id}", docs, threads, label
             )
             baseline.append(raw)
             print(f"[{run_id}] raw bulk {raw['helper']}: {raw['docs_per_s']} docs/s", flush=True)

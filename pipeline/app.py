@@ -25,6 +25,7 @@ from newsmon.core.settings import Settings, load_settings
 from pipeline.alerts.transform import MatchSubscriptions
 from pipeline.dead_letter import WriteDeadLetters
 from pipeline.enrich import EnrichArticles
+from pipeline.enrich_pool import enrich_processes
 from pipeline.es_sink import WriteToElasticsearch
 from pipeline.kafka_source import KafkaMessage, ReadFromKafkaSDF
 from pipeline.offsets import CommitOffsets
@@ -50,9 +51,11 @@ class ProcessArticles(beam.PTransform):  # type: ignore[misc]
         dlq_producer_factory: Any = None,
         enricher_factory: Any = None,
         alerts_producer_factory: Any = None,
+        enrich_processes: int = 0,
     ) -> None:
         super().__init__()
         self._alerts_producer_factory = alerts_producer_factory
+        self._enrich_processes = enrich_processes
         self._enricher_factory = enricher_factory
         self._settings = settings
         self._es_client_factory = es_client_factory
@@ -60,7 +63,9 @@ class ProcessArticles(beam.PTransform):  # type: ignore[misc]
 
     def expand(self, messages: beam.PCollection[KafkaMessage]) -> beam.PCollection[KafkaMessage]:
         valid, invalid = messages | "Validate" >> ValidateRecords()
-        documents, enrich_failed = valid | "Enrich" >> EnrichArticles(self._enricher_factory)
+        documents, enrich_failed = valid | "Enrich" >> EnrichArticles(
+            self._enricher_factory, processes=self._enrich_processes
+        )
         indexed, rejected = documents | "Index" >> WriteToElasticsearch(
             self._settings.elasticsearch, client_factory=self._es_client_factory
         )
@@ -93,7 +98,7 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings) -> beam.PCollect
             poll_timeout_ms=settings.pipeline.poll_timeout_ms,
             max_records_per_poll=settings.pipeline.max_records_per_poll,
         )
-        | "ProcessArticles" >> ProcessArticles(settings)
+        | "ProcessArticles" >> ProcessArticles(settings, enrich_processes=enrich_processes(settings.pipeline))
         | "CommitOffsets" >> CommitOffsets(settings.kafka)
     )
 

@@ -11,10 +11,13 @@ permanent failure of its own.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from pipeline.retry import Backoff, OutageLog, wait
 
@@ -42,12 +45,22 @@ class BulkOutcome:
     latency_s: float = 0.0
 
 
-def _actions(index: str, items: Sequence[BulkItem], positions: Sequence[int]) -> list[dict[str, Any]]:
-    body: list[dict[str, Any]] = []
+def _json(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:  # e.g. a lone surrogate: written as the client would write it
+        return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _actions(index: str, items: Sequence[BulkItem], positions: Sequence[int]) -> bytes:
+    """The bulk request body (NDJSON), serialised here with orjson: the stdlib encoder the client
+    would use was a third of the pipeline worker's time during a backlog drain."""
+    lines: list[bytes] = []
     for pos in positions:
-        body.append({"index": {"_index": index, "_id": items[pos].doc_id}})
-        body.append(items[pos].document)
-    return body
+        lines.append(_json({"index": {"_index": index, "_id": items[pos].doc_id}}))
+        lines.append(_json(items[pos].document))
+    lines.append(b"")
+    return b"\n".join(lines)
 
 
 def is_transient_es_error(exc: Exception) -> bool:

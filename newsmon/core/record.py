@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from newsmon.core.urls import article_id, canonicalize_url
@@ -106,9 +107,12 @@ def encode_record(record: ArticleRecord) -> bytes:
 def decode_record(raw: bytes | str) -> ArticleRecord:
     """Parse and validate a Kafka message value; raise ``RecordError`` with a readable reason."""
     try:
-        data: Any = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecordError(f"not JSON: {exc}") from exc
+        data: Any = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:  # what orjson refuses and json reads (an escaped lone surrogate) is read as before
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RecordError(f"not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise RecordError(f"expected a JSON object, got {type(data).__name__}")
     version = data.get("schema_version")

@@ -187,6 +187,17 @@ class PipelineSettings(_Section):
     extra_pipeline_args: list[str] = Field(default_factory=list)
     poll_timeout_ms: int = Field(default=500, ge=10, le=60_000)
     max_records_per_poll: int = Field(default=500, ge=1, le=100_000)
+    # Helper processes per SDK worker that run the enricher (pipeline/enrich_pool.py). "auto": on
+    # Prism, which runs all of the pipeline's Python in one process, one per core beyond the first
+    # (at most 4); on other runners none (their parallelism is several SDK workers).
+    enrich_processes: int | Literal["auto"] = Field(default="auto")
+
+    @field_validator("enrich_processes")
+    @classmethod
+    def _enrich_processes_range(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 0 <= value <= 64:
+            raise ValueError('must be "auto" or a number of processes from 0 (none) to 64')
+        return value
 
 
 class ConnectorsSettings(_Section):

@@ -73,3 +73,11 @@ def test_merged_with_unions_sources() -> None:
     merged = a.merged_with(b)
     assert [s.feed_id for s in merged.sources] == ["demo", "other"]
     assert a.merged_with(a) is a
+
+
+def test_an_escaped_lone_surrogate_is_refused_as_before() -> None:
+    """orjson (the fast path) refuses the JSON; the stdlib reads it, so the reason stays the one the
+    record had before orjson: the field that cannot hold it."""
+    raw = encode_record(make()).replace(b"Belarus frees prisoners", b"Belarus \\ud800 frees")
+    with pytest.raises(RecordError, match="invalid article record: title"):
+        decode_record(raw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict
 from typing import Any, ClassVar
@@ -60,9 +61,10 @@ class FakeElasticsearch:
     indexed: ClassVar[dict[str, dict[str, Any]]] = {}
     reject: ClassVar[set[str]] = set()
 
-    def bulk(self, operations: list[dict[str, Any]], refresh: bool = False) -> dict[str, Any]:
+    def bulk(self, operations: bytes, refresh: bool = False) -> dict[str, Any]:
+        actions = [json.loads(line) for line in operations.splitlines() if line]  # NDJSON, as sent
         items = []
-        for action, doc in zip(operations[::2], operations[1::2], strict=True):
+        for action, doc in zip(actions[::2], actions[1::2], strict=True):
             doc_id = action["index"]["_id"]
             if doc_id in self.reject:
                 items.append(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -19,8 +20,9 @@ class ScriptedClient:
         self.script = script
         self.calls: list[list[str]] = []
 
-    def bulk(self, operations: list[dict[str, Any]], refresh: bool = False) -> dict[str, Any]:
-        ids = [op["index"]["_id"] for op in operations[::2]]
+    def bulk(self, operations: bytes, refresh: bool = False) -> dict[str, Any]:
+        actions = [json.loads(line) for line in operations.splitlines() if line]  # NDJSON, as sent
+        ids = [op["index"]["_id"] for op in actions[::2]]
         self.calls.append(ids)
         step = self.script.pop(0)
         if callable(step):
@@ -102,3 +104,16 @@ def test_non_transport_errors_propagate() -> None:
     client = ScriptedClient([RuntimeError("bug")])
     with pytest.raises(RuntimeError, match="bug"):
         bulk_index(client, "idx", items(1), sleep=lambda _: None)
+
+
+def test_bulk_body_is_ndjson_of_actions_and_documents_even_with_a_lone_surrogate() -> None:
+    from pipeline.es_bulk import _actions
+
+    items = [BulkItem("a", {"title": "Минск «1»", "n": 1}), BulkItem("b", {"title": "bad \ud800 text"})]
+    body = _actions("idx", items, [0, 1])
+    lines = body.split(b"\n")
+    assert lines[-1] == b"" and len(lines) == 5  # NDJSON ends with a newline
+    assert json.loads(lines[0]) == {"index": {"_index": "idx", "_id": "a"}}
+    assert json.loads(lines[1]) == {"title": "Минск «1»", "n": 1}
+    # orjson refuses lone surrogates; the line is then written as the client's own serializer would
+    assert lines[3] == '{"title": "bad \ud800 text"}'.encode("utf-8", "surrogatepass")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import apache_beam as beam
+import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -47,7 +48,10 @@ def record_bytes(path: str, title: str) -> tuple[str, bytes]:
     return record.id, encode_record(record)
 
 
-def test_good_records_indexed_bad_ones_dead_lettered() -> None:
+@pytest.mark.parametrize("enrich_processes", [0, 1], ids=["in-worker", "helper-process"])
+def test_good_records_indexed_bad_ones_dead_lettered(enrich_processes: int) -> None:
+    """The same outcome whether the enricher runs in the worker or in a helper process (spawned:
+    the enricher class is loaded there by name)."""
     FakeElasticsearch.indexed = {}
     FakeElasticsearch.reject = set()
     FakeProducer.sent = []
@@ -74,6 +78,7 @@ def test_good_records_indexed_bad_ones_dead_lettered() -> None:
                 es_client_factory=FakeElasticsearch,
                 dlq_producer_factory=FakeProducer,
                 enricher_factory=KeywordEnricher,
+                enrich_processes=enrich_processes,
             )
         )
         assert_that(durable | beam.Map(lambda m: m.offset), equal_to([0, 1, 2, 3, 4, 5, 6]))
