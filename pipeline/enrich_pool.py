@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -64,9 +65,28 @@ class EnrichOutcome:
     error: str | None = None
 
 
+#: how often a helper process checks that the worker that started it is still there
+_PARENT_CHECK_S = 1.0
+
+
+def _exit_with_parent() -> None:
+    """End this helper process when its worker is gone, even killed with SIGKILL (which leaves the
+    pool's queues open, so the helper would wait on them for ever)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(_PARENT_CHECK_S)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="enrich-parent-watch", daemon=True).start()
+
+
 def _start(factory: Callable[[], Any] | None) -> None:
-    """Helper process initializer: build this process's enricher once."""
+    """Helper process initializer: watch the parent, then build this process's enricher once."""
     global _ENRICHER
+    _exit_with_parent()
     if factory is not None:
         _ENRICHER = factory()
         return

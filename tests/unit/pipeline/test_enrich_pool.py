@@ -75,3 +75,44 @@ def test_bad_enrich_processes_is_refused_with_the_field_named(tmp_path: Any) -> 
     config.write_text("pipeline:\n  enrich_processes: -1\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="enrich_processes"):
         load_settings(config)
+
+
+_ORPHAN_SCRIPT = """
+import sys
+from pipeline.enrich_pool import EnrichPool
+from tests.unit.pipeline.test_enrich_pool import EchoEnricher
+pool = EnrichPool(1, EchoEnricher)
+items = [("a", "x", None)]
+print(pool.result(pool.submit(items), items)[0].document["pid"], flush=True)
+sys.stdin.read()  # wait to be killed
+"""
+
+
+def test_helpers_end_when_their_worker_is_killed() -> None:
+    """SIGKILL on the worker (the supervisor's last resort, the OOM killer) leaves no helper behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN_SCRIPT], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert worker.stdout is not None
+        helper = int(worker.stdout.readline())
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(helper, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+        os.kill(helper, signal.SIGKILL)
+        raise AssertionError(f"helper process {helper} outlived its killed worker")
+    finally:
+        worker.kill()
