@@ -5,8 +5,10 @@ shares one interpreter and its GIL: enrichment, about three quarters of the pipe
 then caps a backlog drain at about one core (``docs/BENCHMARKS.md``). :class:`EnrichPool` runs the
 enricher in ``processes`` spawned processes, each loading its own :class:`~pipeline.tagging.Enricher`
 once; the worker sends chunks of ``(title, text, language hint)`` and gets back the enrichment or the
-error of each article. Distributed runners (Flink, Dataflow) get their parallelism from several SDK
-workers instead, and run with none (``pipeline.enrich_processes``).
+error of each article. The same holds for Flink with the LOOPBACK environment (the local default: the
+SDK worker is the submitting process). Distributed set-ups (Flink with EXTERNAL/PROCESS/DOCKER
+workers, Dataflow) get their parallelism from several SDK workers instead, and run with none
+(``pipeline.enrich_processes``).
 
 A helper process that dies (killed, out of memory, a crash in native code) breaks the pool: it is
 started again, and the chunk it held is enriched again one article at a time, so an article that
@@ -42,7 +44,8 @@ _RESENDS = 2
 
 _ENRICHER: Any = None  # the enricher of this helper process
 
-#: ``enrich_processes: auto`` on Prism uses one helper per core beyond the first, up to this many
+#: ``enrich_processes: auto`` where all of the pipeline's Python runs in one process (Prism; Flink with
+#: the LOOPBACK environment) uses one helper per core beyond the first, up to this many
 AUTO_MAX_PROCESSES = 4
 
 
@@ -51,7 +54,10 @@ def enrich_processes(settings: PipelineSettings, cpus: int | None = None) -> int
     the enricher runs in the SDK worker)."""
     if settings.enrich_processes != "auto":
         return int(settings.enrich_processes)
-    if settings.runner != "prism":
+    one_process = settings.runner == "prism" or (
+        settings.runner == "flink" and settings.flink_environment_type == "LOOPBACK"
+    )
+    if not one_process:
         return 0
     return max(0, min(AUTO_MAX_PROCESSES, (cpus or os.cpu_count() or 1) - 1))
 

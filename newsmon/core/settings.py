@@ -187,9 +187,9 @@ class PipelineSettings(_Section):
     extra_pipeline_args: list[str] = Field(default_factory=list)
     poll_timeout_ms: int = Field(default=500, ge=10, le=60_000)
     max_records_per_poll: int = Field(default=500, ge=1, le=100_000)
-    # Helper processes per SDK worker that run the enricher (pipeline/enrich_pool.py). "auto": on
-    # Prism, which runs all of the pipeline's Python in one process, one per core beyond the first
-    # (at most 4); on other runners none (their parallelism is several SDK workers).
+    # Helper processes per SDK worker that run the enricher (pipeline/enrich_pool.py). "auto": where
+    # all of the pipeline's Python runs in one process (Prism, Flink with LOOPBACK), one per core
+    # beyond the first (at most 4); otherwise none (the parallelism is several SDK workers).
     enrich_processes: int | Literal["auto"] = Field(default="auto")
 
     @field_validator("enrich_processes")

@@ -1,6 +1,6 @@
 """EnrichPool: articles enriched in spawned helper processes come back in order with their errors;
 a helper that dies is replaced and only the article that kills it fails; ``enrich_processes: auto``
-means helpers on Prism only."""
+means helpers where all of the pipeline's Python runs in one process (Prism, Flink LOOPBACK)."""
 
 from __future__ import annotations
 
@@ -59,13 +59,16 @@ def test_a_dying_helper_is_replaced_and_only_its_article_fails() -> None:
         assert pool.result(pool.submit(again), again)[0].document is not None
 
 
-def test_auto_means_helpers_on_prism_only() -> None:
+def test_auto_means_helpers_where_the_python_runs_in_one_process() -> None:
     prism = PipelineSettings(runner="prism")
     assert prism.enrich_processes == "auto"
     assert enrich_processes(prism, cpus=2) == 1
     assert enrich_processes(prism, cpus=1) == 0
     assert enrich_processes(prism, cpus=64) == AUTO_MAX_PROCESSES
-    assert enrich_processes(PipelineSettings(runner="flink"), cpus=8) == 0
+    assert enrich_processes(PipelineSettings(runner="flink"), cpus=8) == 4  # LOOPBACK: one process
+    external = PipelineSettings(runner="flink", flink_environment_type="EXTERNAL")
+    assert enrich_processes(external, cpus=8) == 0
+    assert enrich_processes(PipelineSettings(runner="dataflow"), cpus=8) == 0
     assert enrich_processes(PipelineSettings(runner="flink", enrich_processes=2), cpus=8) == 2
     assert enrich_processes(PipelineSettings(enrich_processes=0), cpus=8) == 0
 
