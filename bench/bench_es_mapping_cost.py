@@ -22,6 +22,12 @@ differ in the languages a Belarusian article is analysed in (as shipped: Belarus
 Belarusian only; Belarusian + Russian + Ukrainian); 1,500 words of five letters or more drawn from
 the set (seed 7), each searched as a bare query over the title and content fields of each layout;
 reported: the hits of v3 that each variant does not find, per article language, with examples.
+
+``--alert-check`` does the same for alert subscriptions: the 999 subscriptions ``bench_alert_latency``
+generates (``realistic_queries``, seed 7) run as Elasticsearch ``query_string`` queries (the matcher
+equals it, ADR 0007) over the real-world documents it publishes, in the v3 and v4 layouts; reported:
+(subscription, article) matches in each, the subscriptions whose matches differ, and for the first
+lost matches of the largest differences the v3 fields that made them (``_explain``).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_alert_latency import _corpus_records  # noqa: E402
+from bench_alert_matching import realistic_queries  # noqa: E402
 from bench_pipeline import _documents  # noqa: E402
 from elasticsearch import Elasticsearch, helpers  # noqa: E402
 
@@ -51,11 +58,13 @@ from newsmon.core.es_schema import (  # noqa: E402
     ARTICLES_MAPPING,
     LANGUAGE_ANALYZERS,
     LANGUAGE_FIELDS,
+    SEARCH_FIELDS,
     TEXT_FIELDS,
     index_analysis,
     language_field,
     upgrade_document,
 )
+from newsmon.core.query_syntax import rewrite_query  # noqa: E402
 from newsmon.core.settings import load_settings  # noqa: E402
 from pipeline.tagging.evaluate import DEV_SET, load_items  # noqa: E402
 
@@ -190,6 +199,78 @@ def _search_check(es: Elasticsearch) -> None:
             es.indices.delete(index=name)
 
 
+def _v3_fields() -> list[str]:
+    """``SEARCH_FIELDS`` under their v3 names (``content.ru`` for ``content_ru``)."""
+    out = []
+    for field in SEARCH_FIELDS:
+        name, _, boost = field.partition("^")
+        base, _, lang = name.rpartition("_")
+        name = f"{base}.{lang}" if base in TEXT_FIELDS and lang in LANGUAGE_ANALYZERS else name
+        out.append(f"{name}^{boost}" if boost else name)
+    return out
+
+
+def _v3_query(query: str) -> str:
+    """A rewritten query under v3's names (``title*`` was ``title.*``; ``title_ru`` was ``title.ru``)."""
+    for base in TEXT_FIELDS:
+        query = query.replace(f"{base}\\*:", f"{base}.\\*:")
+        for lang in LANGUAGE_ANALYZERS:
+            query = query.replace(f"{base}_{lang}:", f"{base}.{lang}:")
+    return query
+
+
+def _query_string(query: str, fields: list[str]) -> dict[str, Any]:
+    return {"query_string": {"query": query, "fields": fields, "analyze_wildcard": True}}
+
+
+def _alert_check(es: Elasticsearch, articles: int) -> None:
+    corpus = _corpus_records(articles)
+    texts = [f"{r.title}\n{r.text}" for r in corpus]
+    half = len(texts) // 2  # as bench_alert_latency: one half shapes the vocabulary only
+    queries = realistic_queries(texts[:half], texts[half:], 999, random.Random(7))
+    docs, _ = _documents(corpus[:half])
+    variants: dict[str, tuple[list[str], Callable[[str], str]]] = {
+        "v3-all-languages": (_v3_fields(), _v3_query),
+        "v4-own-language": (SEARCH_FIELDS, str),
+    }
+    indices: dict[str, str] = {}
+    try:
+        for variant in variants:
+            name = indices[variant] = f"scratch-mapping-alerts-{variant}-{uuid.uuid4().hex[:8]}"
+            es.indices.create(index=name, settings={"analysis": index_analysis()}, mappings=_mapping(variant))
+            helpers.bulk(es, ({"_index": name, "_id": d["id"], "_source": _source(d, variant)} for d in docs))
+            es.indices.refresh(index=name)
+        found = dict.fromkeys(variants, 0)
+        changed: list[tuple[int, int, str, list[str]]] = []
+        for query in queries:
+            hits: dict[str, set[str]] = {}
+            for variant, (fields, adapt) in variants.items():
+                body = _query_string(adapt(rewrite_query(query)), fields)
+                answer = es.search(index=indices[variant], query=body, size=len(docs), source=False)
+                hits[variant] = {h["_id"] for h in answer["hits"]["hits"]}
+                found[variant] += len(hits[variant])
+            lost = sorted(hits["v3-all-languages"] - hits["v4-own-language"])
+            gained = hits["v4-own-language"] - hits["v3-all-languages"]
+            if lost or gained:
+                changed.append((len(lost), len(gained), query, lost))
+        changed.sort(key=lambda row: (-row[0], -row[1], row[2]))
+        print(f"{len(docs)} real-world documents; {len(queries)} subscriptions of bench_alert_latency")
+        print("matches: " + ", ".join(f"{v} {n:,}" for v, n in found.items()))
+        print(f"subscriptions whose matches differ: {len(changed)}")
+        fields, adapt = variants["v3-all-languages"]
+        for lost_n, gained_n, query, lost in changed[:25]:
+            why = ""
+            if lost:
+                body = _query_string(adapt(rewrite_query(query)), fields)
+                explained = es.explain(index=indices["v3-all-languages"], id=lost[0], query=body)
+                terms = sorted(set(re.findall(r"weight[(]([^ ]+:[^ )]+)", str(explained))))
+                why = f"; first lost match made by {', '.join(terms[:4])}"
+            print(f"  {query!r}: -{lost_n} +{gained_n}{why}")
+    finally:
+        for name in indices.values():
+            es.indices.delete(index=name)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -197,8 +278,15 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=3000, help="corpus articles to load (at most)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--search-check", action="store_true", help="compare search hits instead (see above)")
+    parser.add_argument(
+        "--alert-check", action="store_true", help="compare alert matches instead (see above)"
+    )
     args = parser.parse_args()
     settings = load_settings().elasticsearch
+    if args.alert_check:
+        with Elasticsearch(**{**settings.client_kwargs(), "request_timeout": 120}) as es:
+            _alert_check(es, args.articles)
+        return 0
     if args.search_check:
         with Elasticsearch(**settings.client_kwargs()) as es:
             _search_check(es)
