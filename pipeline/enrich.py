@@ -37,6 +37,8 @@ ENRICH_FAILED_TAG = "enrich_failed"
 CHUNK_ARTICLES = 16
 
 _Element = tuple[KafkaMessage, ArticleRecord]
+#: a chunk sent to a helper process: its future, its elements and what was sent of them
+_Sent = tuple[Future[list[EnrichOutcome]], list[_Element], list[EnrichInput]]
 
 
 class _EnrichFn(beam.DoFn):  # type: ignore[misc]
@@ -48,9 +50,7 @@ class _EnrichFn(beam.DoFn):  # type: ignore[misc]
         self._enricher: Any = None
         self._pool: EnrichPool | None = None
         self._chunk: list[_Element] = []
-        self._sent: deque[tuple[Future[list[EnrichOutcome]], list[tuple[KafkaMessage, ArticleRecord]]]] = (
-            deque()
-        )
+        self._sent: deque[_Sent] = deque()
         self._tagged = Metrics.counter("enrich", "articles")
         self._relevant = Metrics.counter("enrich", "articles_with_tags")
         self._failed = Metrics.counter("enrich", "failed")
@@ -58,6 +58,7 @@ class _EnrichFn(beam.DoFn):  # type: ignore[misc]
     def setup(self) -> None:
         if self._processes > 0:
             self._pool = EnrichPool.shared(self._processes, self._enricher_factory)
+            self._pool.start()
             return
         if self._enricher_factory is not None:
             self._enricher = self._enricher_factory()
@@ -99,13 +100,12 @@ class _EnrichFn(beam.DoFn):  # type: ignore[misc]
     def _send(self) -> None:
         assert self._pool is not None
         items: list[EnrichInput] = [(r.title, r.text, r.language_hint) for _, r in self._chunk]
-        self._sent.append((self._pool.submit(items), self._chunk))
+        self._sent.append((self._pool.submit(items), self._chunk, items))
         self._chunk = []
 
     def _receive(self, *, wrap: bool) -> Iterator[Any]:
         assert self._pool is not None
-        future, chunk = self._sent.popleft()
-        items: list[EnrichInput] = [(r.title, r.text, r.language_hint) for _, r in chunk]
+        future, chunk, items = self._sent.popleft()
         for (message, record), outcome in zip(chunk, self._pool.result(future, items), strict=True):
             yield from self._outputs(message, record, outcome, wrap=wrap)
 

@@ -101,6 +101,11 @@ def _start(factory: Callable[[], Any] | None) -> None:
     _ENRICHER = Enricher.load()
 
 
+def _ready() -> bool:
+    """Runs in a helper once its initializer has loaded the enricher."""
+    return _ENRICHER is not None
+
+
 def _enrich_chunk(items: Sequence[EnrichInput]) -> list[EnrichOutcome]:
     out = []
     for title, text, hint in items:
@@ -127,6 +132,7 @@ class EnrichPool:
         self._factory = enricher_factory
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        self._started = False
         self.restarts = 0
 
     @classmethod
@@ -150,6 +156,26 @@ class EnrichPool:
                     initargs=(self._factory,),
                 )
             return self._executor
+
+    def start(self) -> None:
+        """Start the helpers and wait until they have loaded their enricher (the worker's ``setup``
+        calls it, so a helper that cannot start fails the worker as an enricher that cannot load
+        would, instead of every article being dead-lettered as if it had killed its helper)."""
+        with self._lock:
+            if self._started:
+                return
+        executor = self._pool()
+        try:
+            for future in [executor.submit(_ready) for _ in range(self.processes)]:
+                future.result()
+        except BrokenProcessPool as exc:
+            self._restart(executor)
+            raise RuntimeError(
+                "the enrichment helper processes could not load the enricher (their error is logged "
+                "above); fix it, or set pipeline.enrich_processes: 0 to load it in the worker"
+            ) from exc
+        with self._lock:
+            self._started = True
 
     def _restart(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:

@@ -32,6 +32,18 @@ class EchoEnricher:
         return _Result({"title": title, "text": text, "hint": language_hint, "pid": os.getpid()})
 
 
+class BrokenEnricher:
+    """An enricher that cannot load (a bad taxonomy file, say)."""
+
+    def __init__(self) -> None:
+        raise ValueError("taxonomy.yaml: bad pattern")
+
+
+def test_helpers_that_cannot_load_the_enricher_fail_start_not_the_articles() -> None:
+    with EnrichPool(1, BrokenEnricher) as pool, pytest.raises(RuntimeError, match="enrich_processes: 0"):
+        pool.start()
+
+
 def test_outcomes_in_order_with_per_article_errors() -> None:
     with EnrichPool(2, EchoEnricher) as pool:
         chunks = [[(f"t{c}-{n}", "x", "en") for n in range(5)] for c in range(4)]
