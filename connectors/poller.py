@@ -26,6 +26,7 @@ from connectors.http import Fetcher, FetchError, FetchResult
 from connectors.registry import ParseJob, ParseOutput, run_parse_job
 from connectors.scheduler import SchedulePolicy, conditional_headers
 from connectors.state import FeedState
+from newsmon.core.child_process import become_helper
 from newsmon.core.record import ArticleRecord
 
 __all__ = ["FeedPoller", "FeedWork", "ParsePool"]
@@ -43,7 +44,8 @@ class ParsePool:
     def _pool(self) -> Executor:
         if self._executor is None:
             context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            # workers ignore Ctrl-C and exit with this process, even after SIGKILL (become_helper)
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=become_helper)
         return self._executor
 
     async def run(self, job: ParseJob) -> ParseOutput:

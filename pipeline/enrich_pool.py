@@ -23,13 +23,13 @@ import logging
 import multiprocessing
 import os
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from newsmon.core.child_process import become_helper
 from newsmon.core.settings import PipelineSettings
 
 __all__ = ["AUTO_MAX_PROCESSES", "EnrichInput", "EnrichOutcome", "EnrichPool", "enrich_processes"]
@@ -71,28 +71,11 @@ class EnrichOutcome:
     error: str | None = None
 
 
-#: how often a helper process checks that the worker that started it is still there
-_PARENT_CHECK_S = 1.0
-
-
-def _exit_with_parent() -> None:
-    """End this helper process when its worker is gone, even killed with SIGKILL (which leaves the
-    pool's queues open, so the helper would wait on them for ever)."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(_PARENT_CHECK_S)
-            if os.getppid() != parent:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="enrich-parent-watch", daemon=True).start()
-
-
 def _start(factory: Callable[[], Any] | None) -> None:
-    """Helper process initializer: watch the parent, then build this process's enricher once."""
+    """Helper process initializer: a quiet helper of its worker (``become_helper``: ignores Ctrl-C,
+    exits with the worker), then this process's enricher, built once."""
     global _ENRICHER
-    _exit_with_parent()
+    become_helper()
     if factory is not None:
         _ENRICHER = factory()
         return

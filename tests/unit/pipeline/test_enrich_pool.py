@@ -104,7 +104,8 @@ sys.stdin.read()  # wait to be killed
 
 
 def test_helpers_end_when_their_worker_is_killed() -> None:
-    """SIGKILL on the worker (the supervisor's last resort, the OOM killer) leaves no helper behind."""
+    """A helper ignores Ctrl-C (its worker decides how to stop), and SIGKILL on the worker (the
+    supervisor's last resort, the OOM killer) leaves no helper behind."""
     import signal
     import subprocess
     import sys
@@ -118,6 +119,9 @@ def test_helpers_end_when_their_worker_is_killed() -> None:
     try:
         assert worker.stdout is not None
         helper = int(worker.stdout.readline())
+        os.kill(helper, signal.SIGINT)  # Ctrl-C reaches the whole process group: the helper ignores it
+        time.sleep(0.5)
+        os.kill(helper, 0)  # still there
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
         deadline = time.monotonic() + 10
