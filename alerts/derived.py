@@ -181,8 +181,10 @@ def _spans(tokens: list[str]) -> tuple[list[int], list[int]]:
 def _texts(source: Mapping[str, Any], fields: Iterable[str] = TEXT_FIELDS) -> dict[str, str]:
     """The texts of ``fields`` (text or language fields) of ``source``, as an artificial document."""
     texts = {name: text for name in TEXT_FIELDS if isinstance(text := source.get(name), str)}
-    texts.update(language_texts(source))
-    return {name: texts[name] for name in fields if name in texts}
+    wanted = list(fields)
+    if any(name not in texts for name in wanted):  # language fields: as upgrade_document fills them
+        texts.update(language_texts(source))
+    return {name: texts[name] for name in wanted if name in texts}
 
 
 def _tokenized(source: Mapping[str, Any]) -> FieldTerms:

@@ -405,6 +405,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             baseline.append(raw)
             print(f"[{run_id}] raw bulk {raw['helper']}: {raw['docs_per_s']} docs/s", flush=True)
+        fast.close()
         del docs
         result["raw_bulk"] = baseline
         raw_rate = max(b["docs_per_s"] for b in baseline)

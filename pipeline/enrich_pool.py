@@ -188,15 +188,8 @@ class EnrichPool:
         by one; an article whose process dies each time it is sent is a failed outcome."""
         try:
             return future.result()
-        except BrokenProcessPool:
-            self._restart_broken()
-        return [self._alone(item) for item in items]
-
-    def _restart_broken(self) -> None:
-        with self._lock:
-            executor = self._executor
-        if executor is not None and getattr(executor, "_broken", False):
-            self._restart(executor)
+        except BrokenProcessPool:  # the broken pool is replaced by the first resend (_send)
+            return [self._alone(item) for item in items]
 
     def _alone(self, item: EnrichInput) -> EnrichOutcome:
         for _ in range(_RESENDS):
