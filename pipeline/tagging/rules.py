@@ -131,6 +131,8 @@ class Context:
 
 
 def _rule_matches(rule: CompiledRule, ctx: Context) -> list[tuple[Span, Span | None]]:
+    if ctx.group_hits.keys().isdisjoint(rule.match):
+        return []  # most rules of most articles: nothing to match, so nothing else to check
     if (rule.with_groups or rule.with_tags) and not (
         ctx.present(rule.with_groups) or ctx.fired(rule.with_tags)
     ):

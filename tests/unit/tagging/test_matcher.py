@@ -51,3 +51,67 @@ def test_pickle_round_trip() -> None:
     text = "KGB and political prisoners"
     clone = pickle.loads(pickle.dumps(matcher))
     assert clone.scan(text, normalize(text)) == matcher.scan(text, normalize(text))
+
+
+def test_shared_anchor_with_different_neighbours() -> None:
+    sources = (
+        "where he is",
+        "where she is being held",
+        "where they are",
+        "don't know where",
+        "=UN experts",
+        "human right* defender*",
+        "held .. without charge",
+        "*haft ohne",
+    )
+    text = (
+        "Nobody knows where she is being held; we don't know where he is. "
+        "UN experts and un experts; human rights defenders; held for months without charge; "
+        "Untersuchungshaft ohne Anklage; where they were"
+    )
+    assert _found(sources, text) == {
+        "where she is being held": ["where she is being held"],
+        "don't know where": ["don't know where"],
+        "where he is": ["where he is"],
+        "=UN experts": ["UN experts"],
+        "human right* defender*": ["human rights defenders"],
+        "held .. without charge": ["held for months without charge"],
+        "*haft ohne": ["Untersuchungshaft ohne"],
+    }
+
+
+def _every_anchor_verified(matcher: Matcher, text: str) -> dict[int, list[tuple[int, int]]]:
+    """What the matcher finds when every anchor hit of every pattern is verified in full (no quick
+    look at the neighbouring word first): the reference the quick look must not change."""
+    from pipeline.tagging.matcher import _Neighbours
+
+    norm = normalize(text)
+    hits: dict[int, list[tuple[int, int]]] = {}
+    matcher.scan(text, norm)  # builds the automaton
+    matcher._collect(matcher._automaton.iter(norm), text, norm, hits)
+    around = _Neighbours(norm)
+    out: dict[int, list[tuple[int, int]]] = {}
+    for sid, spans in hits.items():
+        for pid in matcher._by_slot[sid]:
+            for span in spans:
+                if len(matcher._patterns[pid].spec.elements) == 1:
+                    out.setdefault(pid, []).append(span)
+                elif (found := matcher._verify(text, norm, around, pid, span)) is not None:
+                    out.setdefault(pid, []).append(found)
+    return out
+
+
+def test_quick_neighbour_look_finds_what_full_verification_finds() -> None:
+    from pipeline.tagging import Enricher
+    from pipeline.tagging.enricher import default_config_dir
+    from pipeline.tagging.taxonomy import load_taxonomy
+
+    compiled = Enricher.load(persons=False).compiled
+    taxonomy = load_taxonomy(default_config_dir() / "taxonomy.yaml")
+    texts = [text for tag in taxonomy.tags for text in (*tag.examples.positive, *tag.examples.negative)]
+    texts.append(" ".join(texts))  # anchors near other phrases, words split by every punctuation
+    assert len(texts) > 50
+    for text in texts:
+        got = compiled.matcher.scan(text, normalize(text))
+        want = _every_anchor_verified(compiled.matcher, text)
+        assert {k: sorted(v) for k, v in got.items()} == {k: sorted(v) for k, v in want.items()}, text
