@@ -120,7 +120,7 @@ def _queries(records: list[ArticleRecord], count: int, rng: random.Random) -> li
 
 def _env(settings: Settings) -> dict[str, str]:
     k, es, a = settings.kafka, settings.elasticsearch, settings.alerts
-    # the caller's NEWSMON_PIPELINE__* pass through (to compare pipeline settings)
+    # the caller's NEWSMON_PIPELINE__* pass through (to compare pipeline settings), and its bulk size
     env = {
         key: value
         for key, value in os.environ.items()
@@ -134,6 +134,7 @@ def _env(settings: Settings) -> dict[str, str]:
             "NEWSMON_KAFKA__CONSUMER_GROUP": k.consumer_group,
             "NEWSMON_ELASTICSEARCH__URL": es.url,
             "NEWSMON_ELASTICSEARCH__INDEX": es.index,
+            "NEWSMON_ELASTICSEARCH__BULK_SIZE": str(es.bulk_size),
             "NEWSMON_ALERTS__INDEX": a.index,
             "NEWSMON_ALERTS__SUBSCRIPTIONS_INDEX": a.subscriptions_index,
             "NEWSMON_ALERTS__DELIVERIES_INDEX": a.deliveries_index,
