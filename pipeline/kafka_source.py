@@ -444,7 +444,7 @@ class ReadFromKafkaSDF(beam.PTransform):  # type: ignore[misc]
         settings: KafkaSettings,
         topic: str | None = None,
         poll_timeout_ms: int = 500,
-        max_records_per_poll: int = 500,
+        max_records_per_poll: int = 2000,
         partitions: list[KafkaPartition] | None = None,
         discovery_interval_s: float = DISCOVERY_INTERVAL_S,
     ) -> None:

@@ -186,7 +186,10 @@ class PipelineSettings(_Section):
     stall_timeout_s: float = Field(default=300.0, ge=0)
     extra_pipeline_args: list[str] = Field(default_factory=list)
     poll_timeout_ms: int = Field(default=500, ge=10, le=60_000)
-    max_records_per_poll: int = Field(default=500, ge=1, le=100_000)
+    # Records per Kafka poll, and so per bundle and partition: a backlog drains faster in large
+    # bundles (the bundle's bulk requests overlap its enrichment; docs/BENCHMARKS.md), and a crash
+    # replays at most this many uncommitted records per partition.
+    max_records_per_poll: int = Field(default=2000, ge=1, le=100_000)
     # Helper processes per SDK worker that run the enricher (pipeline/enrich_pool.py). "auto": where
     # all of the pipeline's Python runs in one process (Prism, Flink with LOOPBACK), one per core
     # beyond the first (at most 4); otherwise none (the parallelism is several SDK workers).
