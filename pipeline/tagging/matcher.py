@@ -105,9 +105,7 @@ class Matcher:
         checked against the original text when they are found."""
         table: dict[str, list[int]] = {}
         for sid, slot in enumerate(self._slots):
-            element = slot.element
-            key = normalize(element.key) if element.case_sensitive else element.key
-            table.setdefault(key, []).append(sid)
+            table.setdefault(_text_key(slot.element), []).append(sid)
         if not table:
             return None
         automaton = ahocorasick.Automaton()
@@ -209,6 +207,11 @@ class Matcher:
         return start, end
 
 
+def _text_key(element: Element) -> str:
+    """The element's literal as it reads in normalised text (acronyms keep their case in ``key``)."""
+    return normalize(element.key) if element.case_sensitive else element.key
+
+
 def _adjacent(spec: PatternSpec, anchor: int) -> tuple[bool, Element] | None:
     """The element that must be the very next word beside the anchor (no gap allowed between them):
     ``(True, element)`` on the right, ``(False, element)`` on the left; None when there is none."""
@@ -231,8 +234,7 @@ class _Side:
 
     def add(self, element: Element, pid: int) -> None:
         if element.mode is Mode.EXACT and not element.infix:
-            key = normalize(element.key) if element.case_sensitive else element.key
-            self.exact.setdefault(key, []).append(pid)
+            self.exact.setdefault(_text_key(element), []).append(pid)
             return
         for known, pids in self.other:
             if known == element:
