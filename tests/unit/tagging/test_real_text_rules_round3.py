@@ -31,6 +31,8 @@ def _tags(enricher: Enricher, text: str, title: str = "") -> set[str]:
         ("Заложников катували бойовики.", TO),
         ("Zakładnicy byli torturowani przez porywaczy.", TO),
         ("Die Geiseln wurden von der Miliz gefoltert.", TO),
+        # Reporters Without Borders by its acronym.
+        ("RSF condemned the verdict against the editor.", PF),
     ],
 )
 def test_round3_positive(enricher: Enricher, text: str, tag: str) -> None:
@@ -45,6 +47,8 @@ def test_round3_positive(enricher: Enricher, text: str, tag: str) -> None:
         ("The striker was tortured by doubts before the final.", TO),
         ("Militants attacked the convoy; the army said it repelled the assault.", TO),
         ("The film's hero is tortured by memories of the war.", TO),
+        # Sudan's Rapid Support Forces are not Reporters Without Borders.
+        ("A drone attack on a market in El Fasher killed 28 people; the army blamed the RSF.", PF),
     ],
 )
 def test_round3_guard(enricher: Enricher, text: str, tag: str) -> None:
