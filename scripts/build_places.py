@@ -96,9 +96,13 @@ AMBIGUOUS = {
     "Дубровно",
     "Островец",
     "Дрогичин",
+    "Миоры",
 }
 # Brest is also a French port and football club.
 UNLESS = {"Брест": ["france_context"]}
+# Belarusian names that, once ё is folded to е, are a common Russian word (Мёры -> меры = measures):
+# matched only as written with a capital letter.
+CASE_SENSITIVE_BE = {"Миоры"}
 # Belarusian names missing from the gazetteer.
 BE_FIX = {"Минск": "Мінск"}
 
@@ -408,7 +412,7 @@ def build(source: Path) -> dict[str, object]:
         else:
             variants["ru"] = [pattern_for(ru)]
             if be and be != ru:
-                variants["be"] = [pattern_for(be)]
+                variants["be"] = [("=" + be) if ru in CASE_SENSITIVE_BE else pattern_for(be)]
                 if be.endswith("ў"):  # Магілёў -> Магілёва, Магілёве; Барысаў -> Барысаве
                     v_stem = be[:-1] + "в"
                     variants["be"].append(pattern_for(v_stem + "а"))

@@ -1,4 +1,6 @@
-"""Third round of real-text rules: bloggers as press, torture by armed groups - with guards."""
+"""Third round of real-text rules: bloggers as press, torture by armed groups, and the United Nations /
+NGO / protest-report wording of blind round 6 (confessions under duress, "foreign agent" media, detention
+"for exercising their rights", gatherings without a protest word, fate and whereabouts) - with guards."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ import pytest
 from pipeline.tagging import Enricher
 
 PF, TO = "press_freedom", "torture"
+FT, FA, PP = "fair_trial", "freedom_of_assembly", "political_prisoners"
+ED, CS, AD, BY = "enforced_disappearance", "civil_society", "arbitrary_detention", "belarus"
 
 
 def _tags(enricher: Enricher, text: str, title: str = "") -> set[str]:
@@ -33,6 +37,46 @@ def _tags(enricher: Enricher, text: str, title: str = "") -> set[str]:
         ("Die Geiseln wurden von der Miliz gefoltert.", TO),
         # Reporters Without Borders by its acronym.
         ("RSF condemned the verdict against the editor.", PF),
+        # Confessions obtained under torture or duress: torture and fair trial alike.
+        ("Ensure that confessions obtained through torture are inadmissible in court.", FT),
+        ("Суды принимают признательные показания, полученные под принуждением.", TO),
+        ("Суды принимают признательные показания, полученные под принуждением.", FT),
+        ("Правозахисники наголошують, що його зізнання отримали під тортурами.", FT),
+        ("Prokuratura oparła akt oskarżenia na zeznaniach złożonych pod przymusem.", FT),
+        ("Das Gericht stützte sich auf ein unter Folter erpresstes Geständnis.", FT),
+        ("Суд прыняў прызнанне, атрыманае пад катаваннямі.", FT),
+        # "Foreign agent" and "undesirable" labels used against the media.
+        ("The law on foreign agents is used to stigmatise NGOs and independent media.", PF),
+        ("Статусы «иностранного агента» применяют против независимых СМИ.", PF),
+        ("Die Gesetze über „ausländische Agenten“ werden gegen unabhängige Medien eingesetzt.", PF),
+        # Held for exercising rights (UN wording) = political prisoners.
+        ("Release all persons detained for the peaceful exercise of their rights.", PP),
+        ("Освободить всех лиц, задержанных за осуществление своих прав.", PP),
+        ("Звільнити всіх, кого затримали за здійснення своїх прав.", PP),
+        ("Uwolnić wszystkie osoby zatrzymane za pokojowe korzystanie z wolności zgromadzeń.", PP),
+        ("Alle wegen der friedlichen Ausübung ihrer Rechte Inhaftierten freilassen.", PP),
+        # Gatherings reported without a protest word; flowers at a memorial.
+        ("Каля стэлы сабраліся тысячы людзей. АМАП затрымаў сотні ўдзельнікаў.", FA),
+        ("Kala metro sabralisia 40 čałaviek. AMAP zatrymaŭ 12 udzielnikaŭ.", FA),
+        ("Tausende versammelten sich gegen den Krieg. Die Polizei nahm 400 Teilnehmende fest.", FA),
+        ("Policja zatrzymała 19 osób, które składały kwiaty pod pomnikiem ofiar represji.", FA),
+        ("Полиция задержала пятерых человек, пришедших с цветами к Соловецкому камню.", FA),
+        # Independence of judges and lawyers; lawyers kept away.
+        ("Państwo powinno zapewnić pełną niezależność sędziów i adwokatów.", FT),
+        ("Der Vertragsstaat sollte die Unabhängigkeit der Justiz gewährleisten.", FT),
+        ("Задержанного избили, а защитника несколько часов не пускали к нему.", FT),
+        # Fate and whereabouts.
+        ("The authorities must clarify the fate of the missing activists.", ED),
+        ("Родственникам больше суток не сообщали, куда их увезли.", ED),
+        ("Amnesty fordert Aufklärung über das Schicksal eines festgenommenen Bloggers.", ED),
+        # "Extremist formation": an organisation is civil society, an outlet is press.
+        ("Białoruskie MSW uznało niezależny związek zawodowy za „formację ekstremistyczną”.", CS),
+        # Beaten in custody, media workers among political prisoners, Belarusian regions.
+        ("Według adwokata mężczyzna był w areszcie bity.", TO),
+        ("Кількох затриманих, за словами адвокатів, побили у відділках.", TO),
+        ("Серед політв'язнів близько 30 працівників медіа.", PF),
+        ("На Брэстчыне знікла рэдкая птушка.", BY),
+        ("В Гомельщине прошли обыски.", BY),
     ],
 )
 def test_round3_positive(enricher: Enricher, text: str, tag: str) -> None:
@@ -49,6 +93,16 @@ def test_round3_positive(enricher: Enricher, text: str, tag: str) -> None:
         ("The film's hero is tortured by memories of the war.", TO),
         # Sudan's Rapid Support Forces are not Reporters Without Borders.
         ("A drone attack on a market in El Fasher killed 28 people; the army blamed the RSF.", PF),
+        # Detentions denied.
+        ("Around 5,000 people marched peacefully; no arrests were made.", AD),
+        ("Силовики в ход акции не вмешивались, задержаний не зафиксировано.", AD),
+        ("Marsz przeszedł spokojnie, nikogo nie zatrzymano.", AD),
+        # An outlet labelled an extremist formation is not civil society.
+        ("Власти признали независимые СМИ «экстремистскими формированиями».", CS),
+        # Мёры (a town) folds to "меры" (measures) in Russian.
+        ("Суд наложил арест на активы; меры обеспечения приняты.", BY),
+        # People gathering for something else.
+        ("The data gathered at the site was sent to the police, who arrested a suspect.", FA),
     ],
 )
 def test_round3_guard(enricher: Enricher, text: str, tag: str) -> None:
