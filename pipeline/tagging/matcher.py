@@ -19,7 +19,15 @@ from typing import Any
 import ahocorasick
 
 from pipeline.tagging.normalize import is_word_char, normalize
-from pipeline.tagging.patterns import ENDINGS, Element, Mode, PatternSpec, element_matches_word
+from pipeline.tagging.patterns import (
+    ENDINGS,
+    REACH_WORDS,
+    Element,
+    Mode,
+    PatternSpec,
+    anchor_index,
+    element_matches_word,
+)
 
 __all__ = ["CompiledPattern", "Matcher", "Span"]
 
@@ -27,8 +35,8 @@ Span = tuple[int, int]
 _REST = re.compile(r"\w*(?:'\w+)*")
 _WORD = re.compile(r"\w")
 _WORDS = re.compile(r"\w+(?:'\w+)*")
-_NEIGHBOUR_WORDS = 7  # enough for 3 elements with a gap
-_NEIGHBOUR_CHARS = 90
+_NEIGHBOUR_WORDS = REACH_WORDS  # a long gap and one element
+_NEIGHBOUR_CHARS = 13 * REACH_WORDS
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ class Matcher:
         index: dict[_Slot, int] = {}
         for pid, pattern in enumerate(patterns):
             elements = pattern.spec.elements
-            anchor = max(range(len(elements)), key=lambda i: (len(elements[i].key), -i))  # longest word
+            anchor = anchor_index(pattern.spec)  # its longest word
             slot = _Slot(elements[anchor], pattern.excludes)
             if slot not in index:
                 index[slot] = len(self._slots)

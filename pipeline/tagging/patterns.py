@@ -30,16 +30,23 @@ __all__ = [
     "ENDINGS",
     "GAP_WORDS",
     "LONG_GAP_WORDS",
+    "REACH_WORDS",
     "Element",
     "Mode",
     "PatternError",
     "PatternSpec",
+    "anchor_index",
     "element_matches_word",
     "parse_pattern",
+    "reach",
 ]
 
 GAP_WORDS = 3
 LONG_GAP_WORDS = 7
+# Words the matcher reads on each side of a phrase's anchor (its longest word): a long gap and the
+# element after it. A phrase longer than that on one side never matches; one whose gaps may reach
+# beyond it matches only with shorter gaps (the linter reports both).
+REACH_WORDS = LONG_GAP_WORDS + 1
 
 # Case endings of Russian, Belarusian, Ukrainian and Polish nouns and adjectives (and English
 # possessives), after normalisation (ё->е, ў->у, і->i). Used by the ``~`` mark, mostly for names and
@@ -160,3 +167,18 @@ def element_matches_word(element: Element, word: str) -> bool:
     if element.mode is Mode.INFLECT:
         return rest in ENDINGS
     return True
+
+
+def anchor_index(spec: PatternSpec) -> int:
+    """The element a phrase is found by: its longest word (the first of equally long ones)."""
+    elements = spec.elements
+    return max(range(len(elements)), key=lambda i: (len(elements[i].key), -i))
+
+
+def reach(spec: PatternSpec, gaps: bool = True) -> tuple[int, int]:
+    """Words a match may span left and right of the anchor: the elements and (``gaps``) the most
+    words its gaps allow; without ``gaps``, the fewest words a match takes."""
+    anchor = anchor_index(spec)
+    left = sum(1 + (spec.gaps[i] if gaps else 0) for i in range(anchor))
+    right = sum(1 + (spec.gaps[i - 1] if gaps else 0) for i in range(anchor + 1, len(spec.elements)))
+    return left, right

@@ -115,3 +115,23 @@ def test_quick_neighbour_look_finds_what_full_verification_finds() -> None:
         got = compiled.matcher.scan(text, normalize(text))
         want = _every_anchor_verified(compiled.matcher, text)
         assert {k: sorted(v) for k, v in got.items()} == {k: sorted(v) for k, v in want.items()}, text
+
+
+def test_a_long_gap_spans_all_its_words() -> None:
+    # "..." allows LONG_GAP_WORDS (7) words between two elements; the matcher reads that far.
+    seven = "Die Polizei nahm am Sonntag in der Innenstadt zwei junge fest."
+    eight = "Die Polizei nahm am Sonntag in der Innenstadt von Minsk zwei fest."
+    assert _found(("nahm* ... fest",), seven) == {
+        "nahm* ... fest": ["nahm am Sonntag in der Innenstadt zwei junge fest"]
+    }
+    assert _found(("nahm* ... fest",), eight) == {}
+
+
+def test_reach_counts_words_beside_the_anchor() -> None:
+    from pipeline.tagging.patterns import REACH_WORDS, reach
+
+    (spec,) = parse_pattern("rapporteur on the rights to freedom of peaceful assembly and of association")
+    assert reach(spec, gaps=False) == (11, 0)  # anchor "association": never found by the matcher
+    assert max(reach(spec, gaps=False)) > REACH_WORDS
+    (gapped,) = parse_pattern("freedom* of ... peaceful assembly")
+    assert reach(gapped) == (9, 1) and reach(gapped, gaps=False) == (2, 1)

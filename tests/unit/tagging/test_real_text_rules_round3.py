@@ -11,6 +11,7 @@ from pipeline.tagging import Enricher
 PF, TO = "press_freedom", "torture"
 FT, FA, PP = "fair_trial", "freedom_of_assembly", "political_prisoners"
 ED, CS, AD, BY = "enforced_disappearance", "civil_society", "arbitrary_detention", "belarus"
+HR, FE, DP = "human_rights", "freedom_of_expression", "death_penalty"
 
 
 def _tags(enricher: Enricher, text: str, title: str = "") -> set[str]:
@@ -77,6 +78,19 @@ def _tags(enricher: Enricher, text: str, title: str = "") -> set[str]:
         ("Серед політв'язнів близько 30 працівників медіа.", PF),
         ("На Брэстчыне знікла рэдкая птушка.", BY),
         ("В Гомельщине прошли обыски.", BY),
+        # Blind round 7: judicial control of detention, UN bodies, Article 19 wording, donations.
+        ("Anyone arrested should be brought promptly before a judge, within 48 hours.", FT),
+        ("Anyone arrested should be brought promptly before a judge, within 48 hours.", AD),
+        ("Задержанные должны доставляться к судье в течение 48 часов.", AD),
+        ("Concluding observations of the Committee on the Elimination of Discrimination against Women.", HR),
+        ("Guarantee the right of everyone to seek, receive and impart information.", FE),
+        ("Забяспечыць права шукаць, атрымліваць і распаўсюджваць інфармацыю.", FE),
+        ("Žycharku asudzili za «finansavańnie ekstremisckaj dziejnaści».", FE),
+        ("Пенсионерку осудили за финансирование экстремистской деятельности.", FE),
+        ("Officers beat him during interrogation to extract a confession.", TO),
+        ("Ein Gericht hat den früheren Chefredakteur zu 21 Monaten Haft verurteilt.", PF),
+        ("Eine Künstlerin wurde wegen wissentlich falscher Informationen über die Armee verurteilt.", FE),
+        ("Russian authorities have never acknowledged holding him.", ED),
     ],
 )
 def test_round3_positive(enricher: Enricher, text: str, tag: str) -> None:
@@ -103,6 +117,13 @@ def test_round3_positive(enricher: Enricher, text: str, tag: str) -> None:
         ("Суд наложил арест на активы; меры обеспечения приняты.", BY),
         # People gathering for something else.
         ("The data gathered at the site was sent to the police, who arrested a suspect.", FA),
+        # Mock executions are torture, not the death penalty; a bill's "death sentence".
+        ("Prisoners described beatings and mock executions.", DP),
+        ("Głosowanie okazało się wyrokiem śmierci dla projektu ustawy.", DP),
+        # Trying to extract a confession by friendliness is not torture.
+        ("The Grand Duke tried, through apparent amicability, to extract confession from him.", TO),
+        # A rights group reporting is a source, not an organisation under pressure.
+        ("Zerkalo, an outlet banned as extremist, the rights group Viasna reported.", CS),
     ],
 )
 def test_round3_guard(enricher: Enricher, text: str, tag: str) -> None:
