@@ -91,6 +91,21 @@ def _tags(enricher: Enricher, text: str, title: str = "") -> set[str]:
         ("Ein Gericht hat den früheren Chefredakteur zu 21 Monaten Haft verurteilt.", PF),
         ("Eine Künstlerin wurde wegen wissentlich falscher Informationen über die Armee verurteilt.", FE),
         ("Russian authorities have never acknowledged holding him.", ED),
+        # Blind round 8.
+        ("The investigation into the disappearance of Dzmitry Zavadski has not resulted in charges.", ED),
+        ("Родственникам не сообщают, где он сейчас находится.", ED),
+        ("Окупанти не визнають факту затримання вчителя.", ED),
+        ("Dziesiątki przeciwników rządu są przetrzymywane w nieujawnionych miejscach.", ED),
+        ("Задержанных под давлением принуждают признавать вину на камеру.", FT),
+        ("A court fined a pensioner for discrediting the Russian armed forces over a comment.", FE),
+        ("She was convicted for social media posts criticizing the hijab law.", FE),
+        ("Окупанти затримали хлопця за проукраїнський допис в Instagram.", FE),
+        ("Die Behörden dürfen Nachrichtenseiten ohne Gerichtsbeschluss sperren.", PF),
+        ("Журналістку аштрафавалі за відэарэпартаж з акцыі.", PF),
+        ("Zavočnyja sudy vykarystoŭvajucca suprać niezaležnych žurnalistaŭ.", PF),
+        ("Kala 300 čałaviek vyjšli da vykankama. AMAP razahnaŭ ich i zatrymaŭ 27 udzielnikaŭ.", FA),
+        ("Iran wykonał w 2024 r. co najmniej 975 egzekucji.", DP),
+        ("Drei Richter entscheiden ohne Geschworene über den Verleger.", FT),
     ],
 )
 def test_round3_positive(enricher: Enricher, text: str, tag: str) -> None:
@@ -124,6 +139,15 @@ def test_round3_positive(enricher: Enricher, text: str, tag: str) -> None:
         ("The Grand Duke tried, through apparent amicability, to extract confession from him.", TO),
         # A rights group reporting is a source, not an organisation under pressure.
         ("Zerkalo, an outlet banned as extremist, the rights group Viasna reported.", CS),
+        # Blind round 8 guards.
+        (
+            "Held in the pre-trial detention centre, charged with participating in an extremist formation.",
+            CS,
+        ),
+        ("Акція пройшла мирно, поліція нікого не затримувала.", AD),
+        ("Потепління стане смертним вироком для коралових рифів.", DP),
+        ("Sąd skazał go na karę pozbawienia wolności w zawieszeniu za karykaturę.", PP),
+        ("Праваабаронцы заклікаюць памілаваць асуджанага на смяротнае пакаранне.", PP),
     ],
 )
 def test_round3_guard(enricher: Enricher, text: str, tag: str) -> None:
