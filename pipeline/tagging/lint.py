@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline.tagging.enricher import Enricher
 from pipeline.tagging.matcher import CompiledPattern, Matcher
 from pipeline.tagging.normalize import normalize
-from pipeline.tagging.patterns import REACH_WORDS, PatternError, parse_pattern, reach
+from pipeline.tagging.patterns import REACH_WORDS, PatternError, anchor_index, parse_pattern, reach
 from pipeline.tagging.taxonomy import PatternEntry, TaxonomyFile, load_taxonomy
 
 __all__ = ["LintReport", "lint"]
@@ -80,17 +80,18 @@ def _check_entry(entry: PatternEntry, where: str, report: LintReport) -> None:
         report.errors.append(f"{where}: {exc}")
         return
     for spec in specs:
-        anchor = max(spec.elements, key=lambda e: len(e.key))
+        anchor = spec.elements[anchor_index(spec)]
         if len(anchor.key) < 3 and not anchor.case_sensitive:
             report.warnings.append(f"{where}: anchor {anchor.key!r} is shorter than 3 characters (slow)")
-        if max(reach(spec, gaps=False)) > REACH_WORDS:
+        fewest, most = max(reach(spec, gaps=False)), max(reach(spec))
+        if fewest > REACH_WORDS:
             report.errors.append(
-                f"{where}: has {max(reach(spec, gaps=False))} words on one side of its longest word "
+                f"{where}: has {fewest} words on one side of its longest word "
                 f"{anchor.key!r}; the matcher reads {REACH_WORDS}, so it never matches - shorten or split it"
             )
-        elif max(reach(spec)) > REACH_WORDS:
+        elif most > REACH_WORDS:
             report.warnings.append(
-                f"{where}: its gaps reach {max(reach(spec))} words from its longest word "
+                f"{where}: its gaps reach {most} words from its longest word "
                 f"{anchor.key!r}; the matcher reads {REACH_WORDS}, so longer gaps do not match"
             )
     if entry.ex:
